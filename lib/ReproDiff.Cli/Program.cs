@@ -1,0 +1,85 @@
+using System.CommandLine;
+using ReproDiff;
+using ReproDiff.Cli;
+using Spectre.Console;
+
+// reprodiff: one verb per job. User mistakes are one line on stderr and exit code 2; see Cli.Run.
+return Cli.Run(args);
+
+namespace ReproDiff.Cli
+{
+    public static class Cli
+    {
+        public const int UserError = 2;
+
+        /// <summary>Global option: where datasets live (else REPRODIFF_DATA, ../shared/data, data/cache).</summary>
+        public static readonly Option<string?> DataOption = new("--data")
+        {
+            Description = "Data root holding one folder per dataset (default: $REPRODIFF_DATA, ../shared/data, data/cache).",
+            Recursive = true,
+        };
+
+        public static RootCommand Build()
+        {
+            var root = new RootCommand("ReproDiff: diffusion recommenders, their papers' tables, and the notebooks that teach them.");
+            root.Add(DataOption);
+            root.Add(DoctorCommand.Build());
+            root.Add(DataCommand.Build());
+            root.Add(NotebooksCommand.Build());
+            root.Add(Pending("reproduce", "Train and evaluate a paper's models and write the reported-versus-ours JSON.", "issues #5 and #6"));
+            root.Add(Pending("verify", "Gather reproduced JSON files into one report with verdicts.", "issues #5 and #6"));
+            root.Add(Pending("bench", "Time training epochs and evaluation of a model on a dataset (JSON lines).", "issue #4"));
+            return root;
+        }
+
+        /// <summary>A verb whose implementation has not landed: it says so, and which issue brings it, with exit code 2.</summary>
+        static Command Pending(string name, string description, string issue)
+        {
+            var cmd = new Command(name, description + " (not implemented yet)") { TreatUnmatchedTokensAsErrors = false };
+            cmd.SetAction(_ =>
+            {
+                Console.Error.WriteLine($"reprodiff {name}: not implemented yet in this version ({issue}).");
+                return UserError;
+            });
+            return cmd;
+        }
+
+        public static int Run(string[] args)
+        {
+            var parse = Build().Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // An unknown verb or option is the most useful thing to name; System.CommandLine lists it after "command required".
+                var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+                Console.Error.WriteLine($"reprodiff: {error.Message} (see `reprodiff --help`)");
+                return UserError;
+            }
+            try
+            {
+                return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            }
+            catch (ReproDiffException e)
+            {
+                Console.Error.WriteLine($"reprodiff: {e.Message}");
+                return UserError;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("reprodiff: cancelled.");
+                return 130;
+            }
+            catch (Exception e) when (Environment.GetEnvironmentVariable("REPRODIFF_DEBUG") != "1")
+            {
+                Console.Error.WriteLine($"reprodiff: internal error: {e.GetType().Name}: {e.Message} (set REPRODIFF_DEBUG=1 for the stack trace)");
+                return 1;
+            }
+        }
+
+        internal static IAnsiConsole Out { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out),
+            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
+    }
+}

@@ -1,0 +1,40 @@
+namespace ReproDiff.Runtime;
+
+/// <summary>Finds the ReproDiff checkout (the folder holding ReproDiff.sln) and its git commit, without running git.</summary>
+public static class RepositoryLocator
+{
+    /// <summary>The repository root above the current directory or above this assembly, or null when run outside a checkout.</summary>
+    public static string? FindRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "ReproDiff.sln"))) return dir.FullName;
+        }
+        return null;
+    }
+
+    /// <summary>The commit HEAD points at, read from .git (loose or packed refs); null outside a git checkout.</summary>
+    public static string? GitCommit(string? root = null)
+    {
+        root ??= FindRoot();
+        if (root is null) return null;
+        var git = Path.Combine(root, ".git");
+        try
+        {
+            if (File.Exists(git)) // worktree: "gitdir: <path>"
+                git = Path.GetFullPath(File.ReadAllText(git).Trim()["gitdir:".Length..].Trim(), root);
+            var head = File.ReadAllText(Path.Combine(git, "HEAD")).Trim();
+            if (!head.StartsWith("ref:", StringComparison.Ordinal)) return head;
+            var name = head[4..].Trim();
+            var loose = Path.Combine(git, name);
+            if (File.Exists(loose)) return File.ReadAllText(loose).Trim();
+            var packed = Path.Combine(git, "packed-refs");
+            if (File.Exists(packed))
+                foreach (var line in File.ReadLines(packed))
+                    if (line.EndsWith(" " + name, StringComparison.Ordinal)) return line[..40];
+            return null; // a branch with no commits yet
+        }
+        catch (IOException) { return null; }
+    }
+}
