@@ -1,0 +1,55 @@
+using ReproDiff.Tests.Support;
+
+namespace ReproDiff.Tests.Cli;
+
+/// <summary>The CLI in a child process: exit codes and one-line errors for user mistakes.</summary>
+public class CliTests
+{
+    [Theory]
+    [InlineData(new[] { "frobnicate" }, "Unrecognized command or argument 'frobnicate'")]
+    [InlineData(new[] { "doctor", "--data", "/no/such/root" }, "--data /no/such/root: data folder not found.")]
+    [InlineData(new[] { "data", "verify", "no-such-set" }, "unknown dataset 'no-such-set'")]
+    [InlineData(new[] { "doctor", "--bogus" }, "Unrecognized command or argument '--bogus'")]
+    public void UserErrorIsOneLineAndExitCode2(string[] args, string expected)
+    {
+        var r = CliProcess.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("reprodiff: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void DoctorReportsLibTorchLoadedAndTheDataRoot()
+    {
+        var root = Directory.CreateTempSubdirectory("reprodiff-doctor").FullName;
+        var r = CliProcess.Run("doctor", "--data", root);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("loaded, a training step ran", r.Stdout);
+        Assert.Contains("0.107.0", r.Stdout);
+        Assert.Contains(root, r.Stdout);
+        Assert.Contains("not present", r.Stdout);
+    }
+
+    [RealDataFact("diffrec-ml-1m-clean", "diffrec-ml-1m-noisy", "diffurec-amazon-beauty", "diffurec-ml-1m", "diffurec-toys")]
+    public void DoctorListsTheSharedDatasetsWithChecksumsOk()
+    {
+        var r = CliProcess.Run("doctor", "--data", TestData.Root.Path);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Equal(5, r.Stdout.Split('\n').Count(l => l.Contains("checksums ok")));
+    }
+
+    [Fact]
+    public void DataVerifyOfACorruptedCopyFails()
+    {
+        var root = Directory.CreateTempSubdirectory("reprodiff-corrupt").FullName;
+        Directory.CreateDirectory(Path.Combine(root, "diffurec-toys"));
+        foreach (var f in new[] { "train.tsv", "valid.tsv", "test.tsv" })
+            File.WriteAllText(Path.Combine(root, "diffurec-toys", f), "user\titem\n");
+        var r = CliProcess.Run("data", "verify", "--data", root);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("3 file(s) failed verification.", r.Stdout);
+    }
+}

@@ -1,0 +1,89 @@
+using ReproDiff.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ReproDiff.Tests.Runtime;
+
+public class TorchRuntimeTests
+{
+    [Fact]
+    public void LibTorchLoadsAndATrainingStepRuns()
+    {
+        Assert.Null(TorchRuntime.ProbeLibTorch());
+        TorchRuntime.Seed(0);
+        using var scope = NewDisposeScope();
+        var model = nn.Sequential(nn.Linear(4, 16), nn.SiLU(), nn.Linear(16, 1));
+        var opt = optim.AdamW(model.parameters(), lr: 1e-2);
+        var x = randn(64, 4);
+        var y = x.sum(1, keepdim: true);
+        double first = 0, last = 0;
+        for (int i = 0; i < 50; i++)
+        {
+            using var step = NewDisposeScope();
+            opt.zero_grad();
+            var loss = nn.functional.mse_loss(model.call(x), y);
+            loss.backward();
+            opt.step();
+            if (i == 0) first = loss.item<float>();
+            last = loss.item<float>();
+        }
+        Assert.True(last < first / 4, $"loss went from {first} to {last}");
+    }
+
+    [Fact]
+    public void SameSeedSameNumbersDifferentSeedDifferent()
+    {
+        float[] Draw(int seed) { TorchRuntime.Seed(seed); using var t = randn(8); return t.data<float>().ToArray(); }
+        Assert.Equal(Draw(42), Draw(42));
+        Assert.NotEqual(Draw(42), Draw(7));
+    }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("cpu")]
+    [InlineData(" CPU ")]
+    public void DeviceResolves(string name)
+    {
+        var d = TorchRuntime.ResolveDevice(name);
+        Assert.Equal(cuda.is_available() && name == "auto" ? DeviceType.CUDA : DeviceType.CPU, d.type);
+    }
+
+    [Fact]
+    public void UnknownDeviceIsAUserErrorNamingTheOption()
+    {
+        var e = Assert.Throws<ReproDiffException>(() => TorchRuntime.ResolveDevice("tpu"));
+        Assert.Contains("--device tpu", e.Message);
+    }
+
+    [Fact]
+    public void CudaWithoutAGpuSaysHowToSwitch()
+    {
+        if (cuda.is_available()) return; // on a GPU machine the request is valid
+        var e = Assert.Throws<ReproDiffException>(() => TorchRuntime.ResolveDevice("cuda"));
+        Assert.Contains("ReproDiffBackend=cuda", e.Message);
+    }
+
+    [Fact]
+    public void ThreadsCanBeSetAndNegativeIsRejected()
+    {
+        var before = get_num_threads();
+        try
+        {
+            Assert.Equal(1, TorchRuntime.SetThreads(1));
+            Assert.Equal(1, TorchRuntime.SetThreads(null));
+            Assert.Throws<ReproDiffException>(() => TorchRuntime.SetThreads(-1));
+        }
+        finally { set_num_threads(before); }
+    }
+
+    [Fact]
+    public void EnvironmentReportNamesVersionsAndBackend()
+    {
+        var env = EnvironmentReport.Capture();
+        Assert.Equal("0.107.0", env.TorchSharp);
+        Assert.Equal("2.10.0", env.LibTorch);
+        Assert.Equal("cpu", env.Backend);
+        Assert.True(env.Threads >= 1);
+        Assert.Contains(env.Rows(), r => r.Name == "git commit");
+    }
+}
