@@ -90,7 +90,12 @@ static class NotebooksCommand
 
     static void WriteSummary(IReadOnlyList<NotebookResult> results, string dir)
     {
-        static string Fmt(object v) => v is IFormattable f ? f.ToString("G6", CultureInfo.InvariantCulture) : v.ToString() ?? "";
+        static string Fmt(object v) => v switch
+        {
+            JsonElement { ValueKind: JsonValueKind.Number } e => e.GetDouble().ToString("G4", CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString("G4", CultureInfo.InvariantCulture),
+            _ => v.ToString() ?? "",
+        };
         var t = new Table().Border(TableBorder.Simple).AddColumn("notebook").AddColumn("cells").AddColumn("seconds").AddColumn("status").AddColumn("recorded results");
         var md = new System.Text.StringBuilder("| notebook | cells | seconds | status | recorded results |\n|---|---|---|---|---|\n");
         foreach (var r in results)
@@ -107,6 +112,6 @@ static class NotebooksCommand
             File.WriteAllText(path + ".tmp", text);
             File.Move(path + ".tmp", path, true);
         }
-        Cli.Out.WriteLine($"executed notebooks and summary: {dir}");
+        Console.WriteLine($"executed notebooks and summary: {dir}");
     }
 }

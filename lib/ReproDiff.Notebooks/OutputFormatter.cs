@@ -2,15 +2,16 @@ using System.Collections;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Nodes;
-using Microsoft.FSharp.Core;
 using Plotly.NET;
+using ReproDiff.Reporting;
 
 namespace ReproDiff.Notebooks;
 
 /// <summary>
-/// Turns displayed values into nbformat MIME bundles. Plotly charts become self-contained HTML that renders offline:
-/// plotly.js is inlined in the first chart of a notebook and later charts reuse it (one page, one library); every chart
-/// is also saved as a standalone HTML file beside the executed notebook.
+/// Turns displayed values into nbformat MIME bundles. Plotly charts (a <see cref="GenericChart"/>, or HTML from
+/// <see cref="Plots.Html"/>) become self-contained HTML that renders offline: plotly.js is inlined in front of the first
+/// chart of a notebook and later charts reuse it (one page, one library). Every chart is also saved as a standalone
+/// offline HTML file in <c>figureFolder</c>.
 /// </summary>
 internal sealed class OutputFormatter(string? figureFolder)
 {
@@ -25,14 +26,17 @@ internal sealed class OutputFormatter(string? figureFolder)
             case null:
                 bundle["text/plain"] = "<null>";
                 break;
+            case string s when mimeTypes.Contains("text/html"):
+                bundle["text/html"] = NotebookDocument.SplitSource(Html(s));
+                break;
             case string s:
-                bundle[mimeTypes.Contains("text/html") ? "text/html" : "text/plain"] = NotebookDocument.SplitSource(s);
+                bundle["text/plain"] = NotebookDocument.SplitSource(s);
                 break;
             case HtmlContent h:
-                bundle["text/html"] = NotebookDocument.SplitSource(h.Html);
+                bundle["text/html"] = NotebookDocument.SplitSource(Html(h.Html));
                 break;
             case GenericChart chart:
-                bundle["text/html"] = NotebookDocument.SplitSource(ChartHtml(chart));
+                bundle["text/html"] = NotebookDocument.SplitSource(Html(Plots.Html(chart)));
                 bundle["text/plain"] = "Plotly chart";
                 break;
             case TorchSharp.torch.Tensor t:
@@ -41,7 +45,7 @@ internal sealed class OutputFormatter(string? figureFolder)
             default:
                 if (value.GetType().GetMethod("ToHtml", BindingFlags.Public | BindingFlags.Instance, Type.EmptyTypes) is { } toHtml
                     && toHtml.ReturnType == typeof(string))
-                    bundle["text/html"] = NotebookDocument.SplitSource((string)toHtml.Invoke(value, null)!);
+                    bundle["text/html"] = NotebookDocument.SplitSource(Html((string)toHtml.Invoke(value, null)!));
                 bundle["text/plain"] = NotebookDocument.SplitSource(PlainText(value));
                 break;
         }
@@ -56,20 +60,17 @@ internal sealed class OutputFormatter(string? figureFolder)
         _ => value.ToString() ?? "",
     };
 
-    string ChartHtml(GenericChart chart)
+    /// <summary>HTML as shown; a Plotly fragment is saved as a figure file and gets plotly.js inlined the first time.</summary>
+    string Html(string html)
     {
-        var full = GenericChart.toEmbeddedHTML(WithReference(chart, PlotlyJSReference.Full));
+        if (!html.Contains(Plots.Marker, StringComparison.Ordinal)) return html;
         if (figureFolder is not null)
         {
             Directory.CreateDirectory(figureFolder);
-            var path = Path.Combine(figureFolder, $"figure-{++figures:D2}.html");
-            File.WriteAllText(path + ".tmp", full);
-            File.Move(path + ".tmp", path, true);
+            AtomicFile.WriteAllText(Path.Combine(figureFolder, $"figure-{++figures:D2}.html"), Plots.Standalone(html));
         }
-        if (!plotlyInlined) { plotlyInlined = true; return full; }
-        return GenericChart.toChartHTML(WithReference(chart, PlotlyJSReference.NoReference));
+        if (plotlyInlined) return html;
+        plotlyInlined = true;
+        return $"<script type=\"text/javascript\">{Plots.PlotlyJs}</script>\n{html}";
     }
-
-    static GenericChart WithReference(GenericChart chart, PlotlyJSReference reference) =>
-        GenericChart.setDisplayOptions(DisplayOptions.init(null, null, null, null, null, null, FSharpOption<PlotlyJSReference>.Some(reference)), chart);
 }

@@ -262,7 +262,8 @@ public sealed class GaussianDiffusion : IDisposable
     /// The negative ELBO per sample, term by term: prior, Σ_t L_{t−1} (each with one draw of x_t ~ q(x_t|x_0)) and
     /// reconstruction. Costs T model calls. Returns (total, prior, denoising sum, reconstruction).
     /// </summary>
-    public (Tensor Total, Tensor Prior, Tensor Denoising, Tensor Reconstruction) NegativeElbo(Denoiser model, Tensor x0, MeanType meanType = MeanType.StartX, Generator? generator = null)
+    public (Tensor Total, Tensor Prior, Tensor Denoising, Tensor Reconstruction) NegativeElbo(Denoiser model, Tensor x0, MeanType meanType = MeanType.StartX,
+        VarianceType variance = VarianceType.FixedSmall, Generator? generator = null)
     {
         var n = x0.shape[0];
         var prior = PriorKl(x0);
@@ -275,7 +276,7 @@ public sealed class GaussianDiffusion : IDisposable
             var xt = QSample(x0, t, randn(x0.shape, dtype: x0.dtype, device: x0.device, generator: generator));
             var output = model(xt, t);
             if (i == 0) recon = ReconstructionNll(output, x0, xt, meanType).MoveToOuterDisposeScope();
-            else denoising.add_(StepKl(output, x0, xt, t, meanType));
+            else denoising.add_(StepKl(output, x0, xt, t, meanType, variance));
         }
         return (prior + denoising + recon, prior, denoising, recon);
     }
