@@ -108,6 +108,12 @@ public sealed class NotebookDocument
         return arr;
     }
 
+    /// <summary><see cref="SplitSource"/> for test fixtures.</summary>
+    public static JsonArray SplitSourceForTests(string text) => SplitSource(text);
+
+    /// <summary><see cref="JoinSource"/> for tests that read outputs.</summary>
+    public static string JoinSourceForTests(JsonNode? source) => JoinSource(source);
+
     /// <summary>Writes the notebook (with whatever outputs its cells now hold) to a temp file, then moves it into place.</summary>
     public void Save(string path)
     {

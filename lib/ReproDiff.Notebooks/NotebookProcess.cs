@@ -21,6 +21,7 @@ public static class NotebookProcess
         cli ??= DefaultCli;
         if (!File.Exists(cli)) throw new FileNotFoundException($"the notebook runner needs {cli}; build lib/ReproDiff.Cli.", cli);
         var output = options.OutputPath ?? Path.Combine(Path.GetTempPath(), $"reprodiff-{Guid.NewGuid():N}.ipynb");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         var resultFile = output + ".result.json";
         File.Delete(resultFile);
 

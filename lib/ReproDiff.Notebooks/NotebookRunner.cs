@@ -226,7 +226,7 @@ public static partial class NotebookRunner
         if (e is TargetInvocationException { InnerException: { } inner }) e = inner;
         var frame = new StackTrace(e, true).GetFrames()
             .FirstOrDefault(f => f.GetFileName()?.Contains("#cell", StringComparison.Ordinal) == true);
-        var where = frame is null ? $"{location}(1,1)" : $"{frame.GetFileName()}({frame.GetFileLineNumber()},{Math.Max(1, frame.GetFileColumnNumber())})";
+        var where = frame is null ? $"{location}(1,1)" : $"{Path.GetFileName(frame.GetFileName())}({frame.GetFileLineNumber()},{Math.Max(1, frame.GetFileColumnNumber())})";
         var trace = (e.StackTrace ?? "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0);
         return new CellException($"{where}: {e.GetType().Name}: {e.Message}", [$"{e.GetType().FullName}: {e.Message}", .. trace]) { Name = e.GetType().Name };
     }

@@ -1,0 +1,78 @@
+using System.Text.RegularExpressions;
+using ReproDiff.Runtime;
+
+namespace ReproDiff.Notebooks.Tests;
+
+/// <summary>Every notebook in notebooks/: clean when committed, and runs in the quick profile with its recorded results checked.</summary>
+public partial class CommittedNotebookTests
+{
+    static string NotebooksFolder => Path.Combine(RepositoryLocator.FindRoot() ?? throw new InvalidOperationException("not in a checkout"), "notebooks");
+
+    public static TheoryData<string> Notebooks()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(NotebooksFolder, "*.ipynb").Order(StringComparer.Ordinal)) data.Add(Path.GetFileName(f));
+        return data;
+    }
+
+    [GeneratedRegex("""#r\s+"nuget:\s*([^,"]+?)\s*(?:,\s*([^"]*?)\s*)?"\s*$""", RegexOptions.Multiline)]
+    private static partial Regex Pin();
+    [GeneratedRegex(@"(/work/|/tmp/|/root/|/home/|/Users/|(?<![A-Za-z])[A-Za-z]:\\[A-Za-z])")]
+    private static partial Regex MachinePath();
+
+    [Fact]
+    public void TheChaptersArePresent() => Assert.True(File.Exists(Path.Combine(NotebooksFolder, "00-diffusion-foundations.ipynb")));
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public void IsCommittedClean(string name)
+    {
+        var nb = NotebookDocument.Load(Path.Combine(NotebooksFolder, name));
+        Assert.Equal(".net-csharp", (string?)nb.Json["metadata"]?["kernelspec"]?["name"]);
+        Assert.Equal("csharp", nb.DefaultKernel);
+        foreach (var c in nb.Cells.Where(c => c.IsCode))
+        {
+            Assert.True(c.Json["outputs"] is null || c.Json["outputs"]!.AsArray().Count == 0, $"{name}#cell{c.Number} has outputs");
+            Assert.True(c.Json["execution_count"] is null || c.Json["execution_count"]!.GetValueKind() == System.Text.Json.JsonValueKind.Null, $"{name}#cell{c.Number} has an execution count");
+            foreach (Match m in Pin().Matches(c.Source))
+                Assert.Null(PackagePins.Check(m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null));
+        }
+        foreach (var c in nb.Cells)
+            Assert.False(MachinePath().IsMatch(c.Source), $"{name}#cell{c.Number} names a machine path");
+        Assert.Single(nb.Cells, c => c.IsCode && c.Tags.Contains("parameters"));
+        var parameters = NotebookParameters.Find(nb);
+        Assert.Equal("\"quick\"", parameters.Literal("Profile"));
+        Assert.Contains(nb.Cells, c => !c.IsCode && c.Source.Contains("## Summary"));
+        Assert.Contains(nb.Cells, c => !c.IsCode && c.Source.Contains("## Exercises"));
+    }
+
+    /// <summary>What each notebook's quick run must show, beyond passing.</summary>
+    static readonly Dictionary<string, Action<NotebookResult>> Checks = new()
+    {
+        ["00-diffusion-foundations.ipynb"] = r =>
+        {
+            Assert.Equal("True", r.Text("forward_closed_form_holds"));
+            Assert.True(r.Number("snr_identity_max_rel_error") < 1e-9);
+            // The ELBO is a lower bound: its mean must not exceed E[log p] beyond Monte Carlo error.
+            Assert.True(r.Number("elbo_gap_nats") > -3 * r.Number("elbo_gap_se_nats"), $"ELBO above log p: gap {r.Number("elbo_gap_nats")}");
+            Assert.True(r.Number("elbo_prior_term_nats") < 1e-3);
+            Assert.Equal(8, r.Number("diffusion_modes_covered"));
+            Assert.True(r.Number("diffusion_within_3sigma") > 0.85, $"diffusion within 3σ {r.Number("diffusion_within_3sigma")}");
+            Assert.True(r.Number("diffusion_within_3sigma") > r.Number("vae_within_3sigma"));
+            Assert.True(r.Number("within_3sigma_at_100_steps") > r.Number("within_3sigma_at_5_steps"));
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public async Task RunsInTheQuickProfile(string name)
+    {
+        var output = Path.Combine(Path.GetTempPath(), "reprodiff-notebooks", name);
+        var r = await NotebookProcess.RunAsync(Path.Combine(NotebooksFolder, name), new NotebookRunOptions { Profile = "quick", OutputPath = output }, TimeSpan.FromMinutes(10));
+        Assert.True(r.Passed, r.Error);
+        Assert.Equal(r.CodeCells, r.CellsRun);
+        Assert.NotEmpty(r.Results);
+        Assert.True(Checks.ContainsKey(name), $"{name} has no result checks in CommittedNotebookTests.Checks");
+        Checks[name](r);
+    }
+}
