@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Net;
+using Deedle;
+using System.Text;
+using Microsoft.Data.Analysis;
+
+namespace ReproDiff.Reporting;
+
+/// <summary>
+/// One reported-versus-ours cell (design.md §5). <see cref="Verdict"/>: <c>reproduced</c> when
+/// |ours_mean − reported| ≤ max(5% of reported, 2·ours_std), else <c>below</c> or <c>above</c>; <c>no reference</c> when
+/// the paper reports no number for this cell (e.g. T-DiffRec on ML-1M).
+/// </summary>
+public sealed record ResultRow(
+    string Paper, string Table, string Dataset, string Model, string Metric, int K,
+    double? Reported, double OursMean, double OursStd, IReadOnlyList<int> Seeds, string Protocol)
+{
+    public const double RelativeTolerance = 0.05;
+
+    public double? Delta => Reported is { } r ? OursMean - r : null;
+
+    public string Verdict => Judge(Reported, OursMean, OursStd);
+
+    public static string Judge(double? reported, double oursMean, double oursStd)
+    {
+        if (reported is not { } r) return "no reference";
+        var tolerance = Math.Max(RelativeTolerance * Math.Abs(r), 2 * oursStd);
+        return Math.Abs(oursMean - r) <= tolerance ? "reproduced" : oursMean < r ? "below" : "above";
+    }
+
+    /// <summary>Mean and sample standard deviation (n − 1; 0 for one seed) of per-seed values.</summary>
+    public static (double Mean, double Std) MeanStd(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("no values.");
+        var mean = values.Average();
+        var std = values.Count < 2 ? 0 : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+        return (mean, std);
+    }
+}
+
+/// <summary>Result rows rendered as Markdown, CSV, HTML or a Microsoft.Data.Analysis DataFrame; files are written atomically.</summary>
+public sealed class ResultTable(IEnumerable<ResultRow> rows)
+{
+    public IReadOnlyList<ResultRow> Rows { get; } = rows.ToList();
+
+    static readonly string[] Header = ["paper", "table", "dataset", "model", "metric", "k", "reported", "ours_mean", "ours_std", "delta", "seeds", "verdict", "protocol"];
+
+    static string F(double? v) => v is { } d ? d.ToString("0.####", CultureInfo.InvariantCulture) : "";
+
+    IEnumerable<string[]> Cells() => Rows.Select(r => new[]
+    {
+        r.Paper, r.Table, r.Dataset, r.Model, r.Metric, r.K.ToString(CultureInfo.InvariantCulture), F(r.Reported), F(r.OursMean),
+        F(r.OursStd), F(r.Delta), string.Join(" ", r.Seeds), r.Verdict, r.Protocol,
+    });
+
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        sb.Append("| ").Append(string.Join(" | ", Header)).Append(" |\n|").Append(string.Concat(Header.Select(_ => "---|"))).Append('\n');
+        foreach (var c in Cells()) sb.Append("| ").Append(string.Join(" | ", c.Select(x => x.Replace("|", "\\|")))).Append(" |\n");
+        return sb.ToString();
+    }
+
+    public string ToCsv()
+    {
+        static string Q(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+        var sb = new StringBuilder(string.Join(",", Header)).Append('\n');
+        foreach (var c in Cells()) sb.Append(string.Join(",", c.Select(Q))).Append('\n');
+        return sb.ToString();
+    }
+
+    public string ToHtml()
+    {
+        var sb = new StringBuilder("<table class=\"reprodiff-results\"><thead><tr>");
+        foreach (var h in Header) sb.Append("<th>").Append(h).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        foreach (var (c, r) in Cells().Zip(Rows))
+        {
+            var colour = r.Verdict switch { "reproduced" => "#e6f4ea", "no reference" => "#f1f3f4", _ => "#fce8e6" };
+            sb.Append($"<tr style=\"background:{colour}\">");
+            foreach (var x in c) sb.Append("<td>").Append(WebUtility.HtmlEncode(x)).Append("</td>");
+            sb.Append("</tr>");
+        }
+        return sb.Append("</tbody></table>").ToString();
+    }
+
+    public DataFrame ToDataFrame() => new(
+        new StringDataFrameColumn("paper", Rows.Select(r => r.Paper)),
+        new StringDataFrameColumn("table", Rows.Select(r => r.Table)),
+        new StringDataFrameColumn("dataset", Rows.Select(r => r.Dataset)),
+        new StringDataFrameColumn("model", Rows.Select(r => r.Model)),
+        new StringDataFrameColumn("metric", Rows.Select(r => $"{r.Metric}@{r.K}")),
+        new PrimitiveDataFrameColumn<double>("reported", Rows.Select(r => r.Reported)),
+        new PrimitiveDataFrameColumn<double>("ours_mean", Rows.Select(r => (double?)r.OursMean)),
+        new PrimitiveDataFrameColumn<double>("ours_std", Rows.Select(r => (double?)r.OursStd)),
+        new StringDataFrameColumn("verdict", Rows.Select(r => r.Verdict)));
+
+    /// <summary>A model × metric pivot of our means (Deedle), for the side-by-side tables of the comparison notebook.</summary>
+    public Deedle.Frame<string, string> Pivot() =>
+        Deedle.Frame.FromRows(Rows.GroupBy(r => $"{r.Model} ({r.Dataset})").Select(g =>
+            new KeyValuePair<string, Deedle.Series<string, double>>(g.Key,
+                g.Select(r => new KeyValuePair<string, double>($"{r.Metric}@{r.K}", r.OursMean)).ToSeries())));
+
+    public void Save(string pathWithoutExtension)
+    {
+        AtomicFile.WriteAllText(pathWithoutExtension + ".md", ToMarkdown());
+        AtomicFile.WriteAllText(pathWithoutExtension + ".csv", ToCsv());
+        AtomicFile.WriteAllText(pathWithoutExtension + ".html", ToHtml());
+    }
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ReproDiff.Evaluation;
+using ReproDiff.Reporting;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ReproDiff.Training;
+
+/// <summary>How long to train and when to stop.</summary>
+public sealed record TrainingOptions
+{
+    public int MaxEpochs { get; init; } = 100;
+    /// <summary>Evaluate on validation every this many epochs (DiffRec 5, DiffuRec 20).</summary>
+    public int EvalEvery { get; init; } = 1;
+    /// <summary>Stop after this many evaluations without improvement (DiffRec 20, DiffuRec 5).</summary>
+    public int Patience { get; init; } = 10;
+    /// <summary>The validation metric that selects the best epoch, e.g. <c>Recall@20</c>; null trains all epochs and keeps the last.</summary>
+    public string? Metric { get; init; }
+    /// <summary>Stop after the epoch that crosses this wall-clock budget.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+    /// <summary>Write weights and optimizer state here after every evaluation; resume from it when present.</summary>
+    public string? CheckpointPath { get; init; }
+
+    public void Validate()
+    {
+        if (MaxEpochs < 1) throw new ArgumentException($"MaxEpochs = {MaxEpochs} must be at least 1.");
+        if (EvalEvery < 1) throw new ArgumentException($"EvalEvery = {EvalEvery} must be at least 1.");
+        if (Patience < 1) throw new ArgumentException($"Patience = {Patience} must be at least 1.");
+    }
+}
+
+/// <summary>One epoch as the progress observer sees it. <see cref="LiveTensors"/> is libtorch's live tensor count (a leak shows as growth).</summary>
+public sealed record EpochReport(int Epoch, double TrainLoss, int Batches, TimeSpan EpochTime, TimeSpan Elapsed, MetricSet? Valid, bool IsBest, long LiveTensors);
+
+/// <summary>What a fit did: every epoch, the best one, and why it stopped.</summary>
+public sealed record TrainingReport(IReadOnlyList<EpochReport> Epochs, int BestEpoch, double? BestValue, string StopReason, TimeSpan Elapsed)
+{
+    /// <summary>Median seconds per epoch (training only).</summary>
+    public double SecondsPerEpochMedian
+    {
+        get
+        {
+            var s = Epochs.Select(e => e.EpochTime.TotalSeconds).Order().ToArray();
+            return s.Length == 0 ? 0 : s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        }
+    }
+}
+
+/// <summary>
+/// The training loop every model shares (design.md §2): each step inside its own dispose scope (the batch is built
+/// inside it too), early stopping on a validation metric with patience and an evaluation interval, the best weights
+/// kept as a detached copy and restored at the end, a time budget, checkpoints that resume, and progress through
+/// <see cref="IProgress{T}"/>, never the console.
+/// </summary>
+public static class Trainer
+{
+    public static TrainingReport Fit<TBatch>(
+        nn.Module module,
+        IReadOnlyList<optim.Optimizer> optimizers,
+        Func<int, IEnumerable<TBatch>> epochBatches,
+        Func<TBatch, Tensor> loss,
+        Func<MetricSet>? validate,
+        TrainingOptions options,
+        IProgress<EpochReport>? progress = null,
+        CancellationToken cancel = default)
+    {
+        options.Validate();
+        if (options.Metric is not null && validate is null) throw new ArgumentException("a validation metric needs a validate function.");
+        var reports = new List<EpochReport>();
+        Dictionary<string, Tensor>? best = null;
+        int bestEpoch = 0, firstEpoch = 1, badEvaluations = 0;
+        double? bestValue = null;
+        var watch = Stopwatch.StartNew();
+        var offset = TimeSpan.Zero;
+        if (options.CheckpointPath is { } cp && File.Exists(cp + ".json"))
+        {
+            var meta = Checkpoint.Load(cp, module, optimizers);
+            (firstEpoch, bestEpoch, bestValue, badEvaluations, offset) = (meta.Epoch + 1, meta.BestEpoch, meta.BestValue, meta.BadEvaluations, TimeSpan.FromSeconds(meta.Seconds));
+            if (File.Exists(cp + ".best")) best = LoadBest(module, cp + ".best");
+        }
+        string reason = "max epochs";
+        try
+        {
+            for (int epoch = firstEpoch; epoch <= options.MaxEpochs; epoch++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                module.train();
+                var epochWatch = Stopwatch.StartNew();
+                double total = 0;
+                int batches = 0;
+                using (var e = epochBatches(epoch).GetEnumerator())
+                {
+                    while (true)
+                    {
+                        using var scope = NewDisposeScope();
+                        if (!e.MoveNext()) break;
+                        foreach (var o in optimizers) o.zero_grad();
+                        var l = loss(e.Current);
+                        l.backward();
+                        foreach (var o in optimizers) o.step();
+                        total += l.item<float>();
+                        batches++;
+                    }
+                }
+                epochWatch.Stop();
+                MetricSet? valid = null;
+                bool isBest = false;
+                if (validate is not null && (epoch % options.EvalEvery == 0 || epoch == options.MaxEpochs))
+                {
+                    module.eval();
+                    valid = validate();
+                    if (options.Metric is { } metric)
+                    {
+                        var v = valid[metric];
+                        if (bestValue is null || v > bestValue)
+                        {
+                            (bestValue, bestEpoch, badEvaluations, isBest) = (v, epoch, 0, true);
+                            DisposeAll(best);
+                            best = Snapshot(module);
+                        }
+                        else badEvaluations++;
+                    }
+                }
+                var report = new EpochReport(epoch, batches == 0 ? double.NaN : total / batches, batches, epochWatch.Elapsed,
+                    watch.Elapsed + offset, valid, isBest, Tensor.TotalCount);
+                reports.Add(report);
+                progress?.Report(report);
+                if (options.CheckpointPath is { } path && valid is not null)
+                {
+                    Checkpoint.Save(path, module, optimizers, new CheckpointMeta(epoch, bestEpoch, bestValue, badEvaluations, (watch.Elapsed + offset).TotalSeconds));
+                    if (isBest) module.save(path + ".best");
+                }
+                if (options.Metric is not null && badEvaluations >= options.Patience) { reason = $"no improvement of {options.Metric} in {options.Patience} evaluations"; break; }
+                if (options.TimeBudget is { } budget && watch.Elapsed + offset >= budget) { reason = $"time budget of {budget.TotalSeconds:F0} s"; break; }
+            }
+            if (best is not null) Restore(module, best);
+        }
+        finally { DisposeAll(best); }
+        return new TrainingReport(reports, bestEpoch, bestValue, reason, watch.Elapsed + offset);
+    }
+
+    static Dictionary<string, Tensor> Snapshot(nn.Module module)
+    {
+        using var _ = no_grad();
+        return module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+    }
+
+    static void Restore(nn.Module module, Dictionary<string, Tensor> state)
+    {
+        using var _ = no_grad();
+        foreach (var (name, t) in module.state_dict()) t.copy_(state[name]);
+    }
+
+    static Dictionary<string, Tensor> LoadBest(nn.Module module, string path)
+    {
+        var current = Snapshot(module);
+        module.load(path);
+        var best = Snapshot(module);
+        Restore(module, current);
+        DisposeAll(current);
+        return best;
+    }
+
+    static void DisposeAll(Dictionary<string, Tensor>? state)
+    {
+        if (state is null) return;
+        foreach (var t in state.Values) t.Dispose();
+        state.Clear();
+    }
+}
+
+internal sealed record CheckpointMeta(int Epoch, int BestEpoch, double? BestValue, int BadEvaluations, double Seconds);
+
+/// <summary>Weights (TorchSharp format), optimizer states and a JSON of the loop's counters; each written through a temp file.</summary>
+internal static class Checkpoint
+{
+    public static void Save(string path, nn.Module module, IReadOnlyList<optim.Optimizer> optimizers, CheckpointMeta meta)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Atomic(path + ".weights", tmp => module.save(tmp));
+        for (int i = 0; i < optimizers.Count; i++) Atomic($"{path}.optim{i}", tmp => Helper(optimizers[i]).save_state_dict(tmp));
+        AtomicFile.WriteAllText(path + ".json", JsonSerializer.Serialize(meta));
+    }
+
+    public static CheckpointMeta Load(string path, nn.Module module, IReadOnlyList<optim.Optimizer> optimizers)
+    {
+        var meta = JsonSerializer.Deserialize<CheckpointMeta>(File.ReadAllText(path + ".json"))
+                   ?? throw new ReproDiffException($"{path}.json: not a checkpoint.");
+        module.load(path + ".weights");
+        for (int i = 0; i < optimizers.Count; i++) Helper(optimizers[i]).load_state_dict($"{path}.optim{i}");
+        return meta;
+    }
+
+    static TorchSharp.Modules.OptimizerHelper Helper(optim.Optimizer o) =>
+        o as TorchSharp.Modules.OptimizerHelper ?? throw new NotSupportedException($"{o.GetType().Name} cannot save its state.");
+
+    static void Atomic(string path, Action<string> write)
+    {
+        var tmp = path + ".tmp";
+        write(tmp);
+        File.Move(tmp, path, overwrite: true);
+    }
+}

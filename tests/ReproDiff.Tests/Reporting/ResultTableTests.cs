@@ -1,0 +1,52 @@
+using ReproDiff.Reporting;
+
+namespace ReproDiff.Tests.Reporting;
+
+public class ResultTableTests
+{
+    [Theory]
+    [InlineData(0.1000, 0.1040, 0.0, "reproduced")]   // within 5%
+    [InlineData(0.1000, 0.0940, 0.0, "below")]
+    [InlineData(0.1000, 0.1060, 0.0, "above")]
+    [InlineData(0.1000, 0.0900, 0.006, "reproduced")] // within 2 std
+    public void VerdictRule(double reported, double mean, double std, string verdict) =>
+        Assert.Equal(verdict, ResultRow.Judge(reported, mean, std));
+
+    [Fact]
+    public void NoReferenceHasNoVerdictAndMeanStdUseNMinusOne()
+    {
+        Assert.Equal("no reference", ResultRow.Judge(null, 0.2, 0));
+        var (m, s) = ResultRow.MeanStd([1.0, 2.0, 3.0]);
+        Assert.Equal((2.0, 1.0), (m, s));
+        Assert.Equal(0, ResultRow.MeanStd([5.0]).Std);
+    }
+
+    [Fact]
+    public void RendersMarkdownCsvHtmlAndFrames()
+    {
+        var t = new ResultTable([
+            new ResultRow("wang2023", "2", "ml-1m", "DiffRec", "Recall", 20, 0.1058, 0.1049, 0.0012, [1, 2, 3], "diffrec-official"),
+            new ResultRow("wang2023", "7", "ml-1m", "T-DiffRec, \"tuned\"", "NDCG", 20, null, 0.09, 0, [1], "diffrec-official"),
+        ]);
+        Assert.Contains("| wang2023 | 2 | ml-1m | DiffRec | Recall | 20 | 0.1058 | 0.1049 | 0.0012 | -0.0009 | 1 2 3 | reproduced | diffrec-official |", t.ToMarkdown());
+        Assert.Contains("\"T-DiffRec, \"\"tuned\"\"\"", t.ToCsv());
+        Assert.Contains("no reference", t.ToHtml());
+        Assert.Equal(2, t.ToDataFrame().Rows.Count);
+        Assert.Equal(0.1049, t.Pivot().GetColumn<double>("Recall@20").Get("DiffRec (ml-1m)"), 12);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-table").FullName, "table");
+        t.Save(path);
+        Assert.True(File.Exists(path + ".md") && File.Exists(path + ".csv") && File.Exists(path + ".html"));
+    }
+
+    [Fact]
+    public void SavedChartsAreSelfContainedWithTheirData()
+    {
+        var chart = Plots.Lines("t", "x", "y", [new Series("a", [1.0, 2], [3.0, 4])]);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-chart").FullName, "chart.html");
+        Plots.Save(chart, path, new { x = new[] { 1, 2 }, y = new[] { 3, 4 } });
+        var html = File.ReadAllText(path);
+        Assert.Contains("plotly.js v2.28.0", html);
+        Assert.DoesNotContain("cdn.plot.ly/plotly-2.28.0.min.js\"></script>", html);
+        Assert.Contains("\"x\"", File.ReadAllText(Path.ChangeExtension(path, ".json")));
+    }
+}
