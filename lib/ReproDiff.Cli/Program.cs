@@ -26,9 +26,9 @@ namespace ReproDiff.Cli
             root.Add(DoctorCommand.Build());
             root.Add(DataCommand.Build());
             root.Add(NotebooksCommand.Build());
-            root.Add(Pending("reproduce", "Train and evaluate a paper's models and write the reported-versus-ours JSON.", "issues #5 and #6"));
+            root.Add(ReproduceCommand.Build());
             root.Add(Pending("verify", "Gather reproduced JSON files into one report with verdicts.", "issues #5 and #6"));
-            root.Add(Pending("bench", "Time training epochs and evaluation of a model on a dataset (JSON lines).", "issue #4"));
+            root.Add(BenchCommand.Build());
             return root;
         }
 

@@ -106,7 +106,7 @@ public static class Trainer
                 epochWatch.Stop();
                 MetricSet? valid = null;
                 bool isBest = false;
-                if (validate is not null && (epoch % options.EvalEvery == 0 || epoch == options.MaxEpochs))
+                if (validate is not null && (epoch % options.EvalEvery == 0 || (epoch == options.MaxEpochs && options.Metric is not null)))
                 {
                     module.eval();
                     valid = validate();

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using System.Text.Json;
+using ReproDiff.Data;
+using ReproDiff.Training;
+
+namespace ReproDiff.Cli;
+
+/// <summary><c>reprodiff bench</c>: one JSON line per model with seconds per epoch, evaluation time and peak memory.</summary>
+static class BenchCommand
+{
+    public static Command Build()
+    {
+        var model = new Option<string[]>("--model") { Description = $"Model(s) to time: {string.Join(", ", Bench.Models)}.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset name (see `reprodiff data list`).", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs to time.", DefaultValueFactory = _ => 3 };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
+        var cmd = new Command("bench", "Time training epochs and one evaluation; print one JSON line per model.") { model, dataset, epochs, device, threads };
+        cmd.SetAction(parse =>
+        {
+            var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
+            foreach (var m in parse.GetValue(model)!)
+            {
+                var r = Bench.Run(m, parse.GetValue(dataset)!, parse.GetValue(epochs), parse.GetValue(device)!, parse.GetValue(threads), root);
+                Console.WriteLine(JsonSerializer.Serialize(r));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ReproDiff.Data;
+using ReproDiff.Reporting;
+using ReproDiff.Reproduction;
+using Spectre.Console;
+
+namespace ReproDiff.Cli;
+
+/// <summary><c>reprodiff reproduce PAPER</c>: train and evaluate, then write the reported-versus-ours JSON (design.md §5).</summary>
+static class ReproduceCommand
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Default)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    };
+
+    public static Command Build()
+    {
+        var paper = new Argument<string>("paper") { Description = "wang2023 (li2023 and du2023 to come)." };
+        var model = new Option<string[]>("--model") { Description = "Models (default: all the paper's supported models).", AllowMultipleArgumentsPerToken = true };
+        var dataset = new Option<string[]>("--dataset") { Description = "Datasets (default: all the paper's datasets here).", AllowMultipleArgumentsPerToken = true };
+        var profile = new Option<string>("--profile") { Description = "quick (a few epochs) or full (the paper's schedule).", DefaultValueFactory = _ => "full" };
+        profile.AcceptOnlyFromAmong("quick", "full");
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "1,2,3" };
+        var output = new Option<string?>("--out") { Description = "JSON file to write (default: artifacts/reproduce/<paper>-<profile>.json)." };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var strict = new Option<bool>("--fail-unless-reproduced") { Description = "Exit 1 when a cell with a reported value is not 'reproduced' (for CI)." };
+        var cmd = new Command("reproduce", "Train and evaluate a paper's models and write the reported-versus-ours JSON.")
+            { paper, model, dataset, profile, seeds, output, device, strict };
+        cmd.SetAction((parse, cancel) =>
+        {
+            var id = parse.GetValue(paper)!;
+            if (id != Wang2023.Paper) throw new ReproDiffException($"reproduce {id}: not implemented yet; available: {Wang2023.Paper}.");
+            var seedList = ParseSeeds(parse.GetValue(seeds)!);
+            var models = parse.GetValue(model) is { Length: > 0 } ms ? ms : Wang2023.Models;
+            var datasets = parse.GetValue(dataset) is { Length: > 0 } ds ? ds : Wang2023.Datasets;
+            var prof = parse.GetValue(profile)!;
+            var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
+            var command = "reprodiff reproduce " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "reproduce").Skip(1));
+            var result = Wang2023.Reproduce(models, datasets, prof, seedList, root, parse.GetValue(device)!, command,
+                new Progress<string>(line => Console.Error.WriteLine(line)), cancel);
+            var path = parse.GetValue(output) ?? Path.Combine(Runtime.RepositoryLocator.FindRoot() ?? ".", "artifacts", "reproduce", $"{id}-{prof}.json");
+            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, Json) + "\n");
+
+            var t = new Table().Border(TableBorder.Simple);
+            foreach (var h in new[] { "dataset", "model", "metric", "reported", "ours (mean ± std)", "verdict" }) t.AddColumn(h);
+            foreach (var c in result.Cells)
+                t.AddRow(c.Dataset, c.Model, $"{c.Metric}@{c.K}", c.Reported?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "—",
+                    $"{c.OursMean:0.0000} ± {c.OursStd:0.0000}", c.Verdict == "reproduced" ? "[green]reproduced[/]" : c.Verdict == "no reference" ? "no reference" : $"[red]{c.Verdict}[/]");
+            Cli.Out.Write(t);
+            Console.WriteLine($"wrote {path}");
+            var failed = result.Cells.Count(c => c.Reported is not null && c.Verdict != "reproduced");
+            return Task.FromResult(parse.GetValue(strict) && failed > 0 ? 1 : 0);
+        });
+        return cmd;
+    }
+
+    static int[] ParseSeeds(string text)
+    {
+        try { return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); }
+        catch (FormatException) { throw new ReproDiffException($"--seeds {text}: expected comma-separated integers, e.g. 1,2,3."); }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using ReproDiff.Data;
+using ReproDiff.Evaluation;
+using ReproDiff.Models;
+using ReproDiff.Reporting;
+using ReproDiff.Runtime;
+using ReproDiff.Training;
+
+namespace ReproDiff.Reproduction;
+
+/// <summary>One reproduced cell, in the JSON contract of design.md §5 (snake_case on disk).</summary>
+public sealed record ReproducedCell(string Paper, string Table, string Dataset, string Model, string Metric, int K,
+    double? Reported, double OursMean, double OursStd, IReadOnlyList<int> Seeds, string Protocol, string Verdict, IReadOnlyList<double> PerSeed);
+
+/// <summary>A run of <c>reprodiff reproduce</c>: environment, settings, timings and cells.</summary>
+public sealed record ReproductionResult(EnvironmentReport Environment, string Command, string Profile,
+    IReadOnlyList<ReproducedCell> Cells, IReadOnlyList<SeedRun> Runs);
+
+/// <summary>One seed's training: epochs, best epoch, stop reason, seconds, and the test metrics at the best epoch.</summary>
+public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs, int BestEpoch, string StopReason,
+    double TrainSeconds, double SecondsPerEpoch, double TestEvalSeconds, IReadOnlyDictionary<string, double> Test);
+
+/// <summary>
+/// Wang et al. 2023 (DiffRec): which model and dataset map to which table, the released presets and the official
+/// protocol. Full profile: up to 1000 epochs, validation every 5 epochs, stop after 20 epochs without a better
+/// validation Recall@20 (DiffRec/main.py); test metrics at the best epoch.
+/// </summary>
+public static class Wang2023
+{
+    public const string Paper = "wang2023";
+    public static readonly string[] Models = ["DiffRec", "T-DiffRec"];
+    public static readonly string[] Datasets = ["diffrec-ml-1m-clean", "diffrec-ml-1m-noisy"];
+
+    /// <summary>The table and dataset label of the paper for a dataset card, and the model's row name there.</summary>
+    static (string Table, string Dataset) Cell(string dataset) => dataset switch
+    {
+        "diffrec-ml-1m-clean" => ("Table 2", "ML-1M"),
+        "diffrec-ml-1m-noisy" => ("Table 3", "ML-1M"),
+        _ => throw new ReproDiffException($"--dataset {dataset}: wang2023 reproduces {string.Join(", ", Datasets)}."),
+    };
+
+    public static TrainingOptions Training(string profile) => profile switch
+    {
+        "full" => new() { MaxEpochs = 1000, EvalEvery = 5, Patience = 4, Metric = "Recall@20" },
+        "quick" => new() { MaxEpochs = 10, EvalEvery = 5, Patience = 4, Metric = "Recall@20" },
+        _ => throw new ReproDiffException($"--profile {profile}: use quick or full."),
+    };
+
+    public static ReproductionResult Reproduce(IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
+        IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null, CancellationToken cancel = default)
+    {
+        foreach (var m in models) if (!Models.Contains(m)) throw new ReproDiffException($"--model {m}: wang2023 supports {string.Join(", ", Models)} so far.");
+        if (seeds.Count == 0) throw new ReproDiffException("--seeds: give at least one seed.");
+        var dev = TorchRuntime.ResolveDevice(device);
+        var protocol = EvaluationProtocol.DiffRec;
+        var cells = new List<ReproducedCell>();
+        var runs = new List<SeedRun>();
+        foreach (var dataset in datasets)
+        {
+            var (table, paperDataset) = Cell(dataset);
+            var data = InteractionDataset.Load(root, dataset);
+            foreach (var model in models)
+            {
+                var perSeed = new List<IReadOnlyDictionary<string, double>>();
+                foreach (var seed in seeds)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    TorchRuntime.Seed(seed);
+                    using var m = new DiffRec(data.Items, DiffRecOptions.Preset(dataset, timeAware: model == "T-DiffRec"), dev);
+                    var watch = Stopwatch.StartNew();
+                    var report = m.Fit(data, Training(profile), protocol,
+                        new Progress<EpochReport>(e => progress?.Report($"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4}" +
+                            (e.Valid is { } v ? $" valid Recall@20 {v["Recall@20"]:F4}{(e.IsBest ? " (best)" : "")}" : ""))), cancel, seed);
+                    var train = watch.Elapsed.TotalSeconds;
+                    watch.Restart();
+                    var test = Evaluator.Evaluate(m.Score, data, test: true, protocol);
+                    runs.Add(new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
+                        Math.Round(report.SecondsPerEpochMedian, 3), Math.Round(watch.Elapsed.TotalSeconds, 1), test.Values));
+                    perSeed.Add(test.Values);
+                    progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch}, test {test}");
+                }
+                foreach (var metric in new[] { "Recall", "NDCG" })
+                    foreach (var k in new[] { 10, 20 })
+                    {
+                        var values = perSeed.Select(v => v[$"{metric}@{k}"]).ToList();
+                        var (mean, std) = ResultRow.MeanStd(values);
+                        // Table 7 (temporal training) has Amazon-book and Yelp only: T-DiffRec on ML-1M has no reference.
+                        var reported = model == "DiffRec" ? ReportedResults.Find(Paper, table, paperDataset, model, metric, k)?.Value : null;
+                        var row = new ResultRow(Paper, table, dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
+                        cells.Add(new ReproducedCell(Paper, reported is null ? "none (not in the paper)" : table, dataset, model, metric, k,
+                            reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), row.Verdict, values));
+                    }
+            }
+        }
+        return new ReproductionResult(EnvironmentReport.Capture(), command, profile, cells, runs);
+    }
+}
