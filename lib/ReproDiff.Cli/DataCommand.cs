@@ -48,8 +48,40 @@ static class DataCommand
             return failed == 0 ? 0 : 1;
         });
 
+        var name = new Argument<string>("name") { Description = "Dataset to fetch (see `reprodiff data list`)." };
+        var from = new Option<string?>("--from") { Description = "Base URL of a mirror in ReproDiff's layout ({url}/{dataset}/{file}); default: the authors' copy." };
+        var fetch = new Command("fetch", "Download a dataset, convert it, verify its checksums and install it under the data root.") { name, from };
+        fetch.SetAction(async (parse, cancel) =>
+        {
+            var card = DatasetCatalog.Get(parse.GetValue(name)!);
+            // Fetch writes to --data or $REPRODIFF_DATA when given, else to data/cache (../shared/data is read-only).
+            var explicitRoot = parse.GetValue(Cli.DataOption) ?? Environment.GetEnvironmentVariable(DataRoot.EnvironmentVariable);
+            var root = explicitRoot is { Length: > 0 } ? DataRoot.Resolve(explicitRoot).Path
+                : Path.Combine(Runtime.RepositoryLocator.FindRoot() ?? ".", "data", "cache");
+            Directory.CreateDirectory(root);
+            Uri? mirror = null;
+            if (parse.GetValue(from) is { } url && !Uri.TryCreate(url, UriKind.Absolute, out mirror))
+                throw new ReproDiffException($"--from {url}: not an absolute URL.");
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+            string path = "";
+            await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var progress = new Progress<FetchProgress>(p =>
+                {
+                    if (!tasks.TryGetValue(p.File, out var t)) tasks[p.File] = t = ctx.AddTask(Markup.Escape(p.File), maxValue: p.Total ?? 1);
+                    if (p.Total is { } total) t.MaxValue = total;
+                    t.Value = p.Bytes;
+                });
+                path = await DataFetcher.FetchAsync(card, root, mirror, http, progress, cancel);
+            });
+            Cli.Out.WriteLine($"{card.Name}: verified against its card and installed at {path}");
+            return 0;
+        });
+
         data.Add(list);
         data.Add(verify);
+        data.Add(fetch);
         return data;
     }
 }

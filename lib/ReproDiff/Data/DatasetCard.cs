@@ -14,11 +14,17 @@ public sealed record DatasetFile(string Name, string Sha256, long Bytes, int Row
 /// </summary>
 public sealed record DatasetCard(
     string Name, string Paper, string Task, string Layout, int Users, int Items, long Interactions, string Source,
-    IReadOnlyList<DatasetFile> Files)
+    IReadOnlyList<DatasetFile> Files, FetchSource? Fetch = null)
 {
     public DatasetFile File(string name) =>
         Files.FirstOrDefault(f => f.Name == name) ?? throw new ReproDiffException($"dataset '{Name}': the card lists no file '{name}'.");
 }
+
+/// <summary>
+/// Where <c>data fetch</c> gets a dataset without a mirror: the authors' public copy and its format
+/// (<c>rar-npy</c>: DiffRec's RAR of int64 .npy pair lists; <c>pickle</c>: DiffuRec's Python pickle).
+/// </summary>
+public sealed record FetchSource(string Format, string Url);
 
 /// <summary>Result of checking one file against its card.</summary>
 public sealed record FileCheck(string Dataset, string File, string Status, string Detail)
