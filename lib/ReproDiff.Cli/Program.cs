@@ -27,21 +27,9 @@ namespace ReproDiff.Cli
             root.Add(DataCommand.Build());
             root.Add(NotebooksCommand.Build());
             root.Add(ReproduceCommand.Build());
-            root.Add(Pending("verify", "Gather reproduced JSON files into one report with verdicts.", "issues #5 and #6"));
+            root.Add(VerifyCommand.Build());
             root.Add(BenchCommand.Build());
             return root;
-        }
-
-        /// <summary>A verb whose implementation has not landed: it says so, and which issue brings it, with exit code 2.</summary>
-        static Command Pending(string name, string description, string issue)
-        {
-            var cmd = new Command(name, description + " (not implemented yet)") { TreatUnmatchedTokensAsErrors = false };
-            cmd.SetAction(_ =>
-            {
-                Console.Error.WriteLine($"reprodiff {name}: not implemented yet in this version ({issue}).");
-                return UserError;
-            });
-            return cmd;
         }
 
         public static int Run(string[] args)
@@ -51,7 +39,8 @@ namespace ReproDiff.Cli
             {
                 // An unknown verb or option is the most useful thing to name; System.CommandLine lists it after "command required".
                 var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-                Console.Error.WriteLine($"reprodiff: {error.Message} (see `reprodiff --help`)");
+                var oneLine = System.Text.RegularExpressions.Regex.Replace(error.Message, @"\s*\n\s*", " ");
+                Console.Error.WriteLine($"reprodiff: {oneLine} (see `reprodiff --help`)");
                 return UserError;
             }
             try

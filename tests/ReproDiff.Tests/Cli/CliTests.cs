@@ -10,6 +10,14 @@ public class CliTests
     [InlineData(new[] { "doctor", "--data", "/no/such/root" }, "--data /no/such/root: data folder not found.")]
     [InlineData(new[] { "data", "verify", "no-such-set" }, "unknown dataset 'no-such-set'")]
     [InlineData(new[] { "doctor", "--bogus" }, "Unrecognized command or argument '--bogus'")]
+    [InlineData(new[] { "reproduce", "nopaper2099" }, "reproduce nopaper2099: not implemented yet; available: wang2023.")]
+    [InlineData(new[] { "reproduce", "wang2023", "--seeds", "a,b" }, "--seeds a,b: expected comma-separated integers, e.g. 1,2,3.")]
+    [InlineData(new[] { "reproduce", "wang2023", "--model", "SASRec" }, "--model SASRec: wang2023 supports DiffRec, T-DiffRec so far.")]
+    [InlineData(new[] { "bench", "--model", "GRU4Rec", "--dataset", "diffrec-ml-1m-clean" }, "--model GRU4Rec: bench supports DiffRec, T-DiffRec so far.")]
+    [InlineData(new[] { "bench", "--model", "DiffRec", "--dataset", "nope" }, "unknown dataset 'nope'")]
+    [InlineData(new[] { "verify", "/no/such.json" }, "/no/such.json: file not found.")]
+    [InlineData(new[] { "notebooks", "run", "/no/such.ipynb" }, "/no/such.ipynb: notebook not found.")]
+    [InlineData(new[] { "notebooks", "run", "--profile", "medium" }, "Argument 'medium' not recognized. Must be one of")]
     public void UserErrorIsOneLineAndExitCode2(string[] args, string expected)
     {
         var r = CliProcess.Run(args);
