@@ -67,7 +67,7 @@ static class DataCommand
             await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();
-                var progress = new Progress<FetchProgress>(p =>
+                var progress = new Runtime.SyncProgress<FetchProgress>(p =>
                 {
                     if (!tasks.TryGetValue(p.File, out var t)) tasks[p.File] = t = ctx.AddTask(Markup.Escape(p.File), maxValue: p.Total ?? 1);
                     if (p.Total is { } total) t.MaxValue = total;

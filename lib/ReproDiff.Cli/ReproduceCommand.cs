@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using ReproDiff.Data;
 using ReproDiff.Reporting;
 using ReproDiff.Reproduction;
@@ -11,11 +10,6 @@ namespace ReproDiff.Cli;
 /// <summary><c>reprodiff reproduce PAPER</c>: train and evaluate, then write the reported-versus-ours JSON (design.md §5).</summary>
 static class ReproduceCommand
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Default)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
-    };
-
     public static Command Build()
     {
         var paper = new Argument<string>("paper") { Description = "wang2023 (li2023 and du2023 to come)." };
@@ -40,9 +34,9 @@ static class ReproduceCommand
             var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
             var command = "reprodiff reproduce " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "reproduce").Skip(1));
             var result = Wang2023.Reproduce(models, datasets, prof, seedList, root, parse.GetValue(device)!, command,
-                new Progress<string>(line => Console.Error.WriteLine(line)), cancel);
+                new Runtime.SyncProgress<string>(line => Console.Error.WriteLine(line)), cancel);
             var path = parse.GetValue(output) ?? Path.Combine(Runtime.RepositoryLocator.FindRoot() ?? ".", "artifacts", "reproduce", $"{id}-{prof}.json");
-            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, Json) + "\n");
+            ReproductionJson.Save(result, path);
 
             var t = new Table().Border(TableBorder.Simple);
             foreach (var h in new[] { "dataset", "model", "metric", "reported", "ours (mean ± std)", "verdict" }) t.AddColumn(h);

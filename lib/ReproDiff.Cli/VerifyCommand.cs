@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using ReproDiff.Reporting;
 using ReproDiff.Reproduction;
 using ReproDiff.Runtime;
@@ -21,14 +20,8 @@ static class VerifyCommand
             var paths = parse.GetValue(files) is { Length: > 0 } given ? given
                 : Directory.Exists(Path.Combine(repo, "papers")) ? Directory.GetFiles(Path.Combine(repo, "papers"), "reproduced-*.json", SearchOption.AllDirectories).Order().ToArray() : [];
             if (paths.Length == 0) throw new ReproDiffException("no reproduce JSON files given or found under papers/; run `reprodiff reproduce` first.");
-            var results = paths.Select(p =>
-            {
-                if (!File.Exists(p)) throw new ReproDiffException($"{p}: file not found.");
-                try { return (Path: p, Result: JsonSerializer.Deserialize<ReproductionResult>(File.ReadAllText(p), ReproduceCommand.Json)!); }
-                catch (JsonException e) { throw new ReproDiffException($"{p}: not a reproduce result ({e.Message})."); }
-            }).ToList();
-            var rows = results.SelectMany(r => r.Result.Cells.Select(c =>
-                new ResultRow(c.Paper, c.Table, c.Dataset, c.Model, c.Metric, c.K, c.Reported, c.OursMean, c.OursStd, c.Seeds, c.Protocol.Split(':')[0]))).ToList();
+            var results = paths.Select(p => (Path: p, Result: ReproductionJson.Load(p))).ToList();
+            var rows = results.SelectMany(r => ReproductionJson.Rows(r.Result)).ToList();
             var table = new ResultTable(rows);
             var target = parse.GetValue(output) ?? Path.Combine(repo, "artifacts", "verify", "report");
             var withRef = rows.Where(r => r.Reported is not null).ToList();

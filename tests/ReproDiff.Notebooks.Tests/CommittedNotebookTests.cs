@@ -61,6 +61,16 @@ public partial class CommittedNotebookTests
             Assert.True(r.Number("diffusion_within_3sigma") > r.Number("vae_within_3sigma"));
             Assert.True(r.Number("within_3sigma_at_100_steps") > r.Number("within_3sigma_at_5_steps"));
         },
+        ["02-wang2023-diffrec.ipynb"] = r =>
+        {
+            // On the synthetic users with planted interests, DiffRec must beat the most-popular floor by far.
+            Assert.True(r.Number("synthetic-1_diffrec_recall@20") > 3 * r.Number("synthetic-1_popular_recall@20"),
+                $"DiffRec {r.Number("synthetic-1_diffrec_recall@20")} vs popular {r.Number("synthetic-1_popular_recall@20")}");
+            Assert.True(r.Number("synthetic-1_tdiffrec_recall@20") > 3 * r.Number("synthetic-1_popular_recall@20"));
+            Assert.True(r.Number("best_epoch") >= 5);
+            // The committed full-profile results cover Table 2 and Table 3 (DiffRec and T-DiffRec, 4 metrics each).
+            Assert.Equal(16, r.Number("table_cells"));
+        },
     };
 
     [Theory]

@@ -69,7 +69,7 @@ public static class Wang2023
                     using var m = new DiffRec(data.Items, DiffRecOptions.Preset(dataset, timeAware: model == "T-DiffRec"), dev);
                     var watch = Stopwatch.StartNew();
                     var report = m.Fit(data, Training(profile), protocol,
-                        new Progress<EpochReport>(e => progress?.Report($"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4}" +
+                        new SyncProgress<EpochReport>(e => progress?.Report($"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4}" +
                             (e.Valid is { } v ? $" valid Recall@20 {v["Recall@20"]:F4}{(e.IsBest ? " (best)" : "")}" : ""))), cancel, seed);
                     var train = watch.Elapsed.TotalSeconds;
                     watch.Restart();
@@ -94,4 +94,27 @@ public static class Wang2023
         }
         return new ReproductionResult(EnvironmentReport.Capture(), command, profile, cells, runs);
     }
+}
+
+/// <summary>Reads and writes reproduce results in the JSON contract (snake_case), atomically.</summary>
+public static class ReproductionJson
+{
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerOptions.Default)
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    };
+
+    public static void Save(ReproductionResult result, string path) =>
+        AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(result, Options) + "\n");
+
+    public static ReproductionResult Load(string path)
+    {
+        if (!File.Exists(path)) throw new ReproDiffException($"{path}: file not found.");
+        try { return System.Text.Json.JsonSerializer.Deserialize<ReproductionResult>(File.ReadAllText(path), Options) ?? throw new System.Text.Json.JsonException("empty"); }
+        catch (System.Text.Json.JsonException e) { throw new ReproDiffException($"{path}: not a reproduce result ({e.Message})."); }
+    }
+
+    /// <summary>The cells as result rows, for tables and charts.</summary>
+    public static IEnumerable<ResultRow> Rows(ReproductionResult result) => result.Cells.Select(c =>
+        new ResultRow(c.Paper, c.Table, c.Dataset, c.Model, c.Metric, c.K, c.Reported, c.OursMean, c.OursStd, c.Seeds, c.Protocol.Split(':')[0]));
 }
