@@ -119,7 +119,7 @@ public sealed class DiffRecDenoiser : nn.Module<Tensor, Tensor, Tensor>
 /// DiffRec (and T-DiffRec with <see cref="DiffRecOptions.TimeWeightMin"/>). Training face: <see cref="ComputeLoss"/>;
 /// user face: <see cref="Fit"/>, <see cref="Score"/> and <see cref="Recommend"/>.
 /// </summary>
-public sealed class DiffRec : IDisposable
+public sealed class DiffRec : IUserItemRecommender
 {
     public static readonly ModelCard Card = new("DiffRec", "Wang et al. 2023, Diffusion Recommender Model", "SIGIR 2023",
         "https://github.com/YiyanXu/DiffRec @ d35a6c6 (DiffRec/)", "general (user × item)");
@@ -191,14 +191,7 @@ public sealed class DiffRec : IDisposable
         SetInput(data);
         protocol ??= EvaluationProtocol.DiffRec;
         using var optimizer = optim.AdamW(Denoiser.parameters(), lr: Options.LearningRate, weight_decay: Options.WeightDecay);
-        var rng = new Random(seed);
-        IEnumerable<Tensor> Batches(int epoch)
-        {
-            var order = Enumerable.Range(0, data.Users).OrderBy(_ => rng.Next()).Select(u => (long)u).ToArray();
-            for (int start = 0; start < order.Length; start += Options.BatchSize)
-                yield return input!.index_select(0, tensor(order[start..Math.Min(order.Length, start + Options.BatchSize)], device: Device));
-        }
-        return Trainer.Fit(Denoiser, [optimizer], Batches, x0 => { Denoiser.train(); return ComputeLoss(x0); },
+        return Trainer.Fit(Denoiser, [optimizer], UserBatches.Shuffled(input!, Options.BatchSize, new Random(seed)), x0 => { Denoiser.train(); return ComputeLoss(x0); },
             () => Evaluator.Evaluate(Score, data, test: false, protocol), training, progress, cancel);
     }
 

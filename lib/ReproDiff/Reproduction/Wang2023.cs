@@ -28,7 +28,7 @@ public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs,
 public static class Wang2023
 {
     public const string Paper = "wang2023";
-    public static readonly string[] Models = ["DiffRec", "T-DiffRec"];
+    public static readonly string[] Models = ["DiffRec", "T-DiffRec", "MultVAE"];
     public static readonly string[] Datasets = ["diffrec-ml-1m-clean", "diffrec-ml-1m-noisy"];
 
     /// <summary>The table and dataset label of the paper for a dataset card, and the model's row name there.</summary>
@@ -38,6 +38,18 @@ public static class Wang2023
         "diffrec-ml-1m-noisy" => ("Table 3", "ML-1M"),
         _ => throw new ReproDiffException($"--dataset {dataset}: wang2023 reproduces {string.Join(", ", Datasets)}."),
     };
+
+    /// <summary>A model with its released (or, for MultVAE, its own published) settings for the dataset.</summary>
+    public static IUserItemRecommender Create(string model, string dataset, int items, TorchSharp.torch.Device device) => model switch
+    {
+        "DiffRec" => new DiffRec(items, DiffRecOptions.Preset(dataset), device),
+        "T-DiffRec" => new DiffRec(items, DiffRecOptions.Preset(dataset, timeAware: true), device),
+        "MultVAE" => new MultVae(items, new MultVaeOptions(), device),
+        _ => throw new ReproDiffException($"--model {model}: wang2023 supports {string.Join(", ", Models)} so far."),
+    };
+
+    /// <summary>The row name of a model in the paper's tables.</summary>
+    static string PaperName(string model) => model == "MultVAE" ? "MultiVAE" : model;
 
     public static TrainingOptions Training(string profile) => profile switch
     {
@@ -52,6 +64,7 @@ public static class Wang2023
         foreach (var m in models) if (!Models.Contains(m)) throw new ReproDiffException($"--model {m}: wang2023 supports {string.Join(", ", Models)} so far.");
         if (seeds.Count == 0) throw new ReproDiffException("--seeds: give at least one seed.");
         var dev = TorchRuntime.ResolveDevice(device);
+        var environment = EnvironmentReport.Capture(); // at the start: the commit and settings that actually ran
         var protocol = EvaluationProtocol.DiffRec;
         var cells = new List<ReproducedCell>();
         var runs = new List<SeedRun>();
@@ -66,7 +79,7 @@ public static class Wang2023
                 {
                     cancel.ThrowIfCancellationRequested();
                     TorchRuntime.Seed(seed);
-                    using var m = new DiffRec(data.Items, DiffRecOptions.Preset(dataset, timeAware: model == "T-DiffRec"), dev);
+                    using var m = Create(model, dataset, data.Items, dev);
                     var watch = Stopwatch.StartNew();
                     var report = m.Fit(data, Training(profile), protocol,
                         new SyncProgress<EpochReport>(e => progress?.Report($"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4}" +
@@ -85,14 +98,14 @@ public static class Wang2023
                         var values = perSeed.Select(v => v[$"{metric}@{k}"]).ToList();
                         var (mean, std) = ResultRow.MeanStd(values);
                         // Table 7 (temporal training) has Amazon-book and Yelp only: T-DiffRec on ML-1M has no reference.
-                        var reported = model == "DiffRec" ? ReportedResults.Find(Paper, table, paperDataset, model, metric, k)?.Value : null;
+                        var reported = model == "T-DiffRec" ? null : ReportedResults.Find(Paper, table, paperDataset, PaperName(model), metric, k)?.Value;
                         var row = new ResultRow(Paper, table, dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
                         cells.Add(new ReproducedCell(Paper, reported is null ? "none (not in the paper)" : table, dataset, model, metric, k,
                             reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), row.Verdict, values));
                     }
             }
         }
-        return new ReproductionResult(EnvironmentReport.Capture(), command, profile, cells, runs);
+        return new ReproductionResult(environment, command, profile, cells, runs);
     }
 }
 

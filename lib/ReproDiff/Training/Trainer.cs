@@ -123,7 +123,7 @@ public static class Trainer
                     }
                 }
                 var report = new EpochReport(epoch, batches == 0 ? double.NaN : total / batches, batches, epochWatch.Elapsed,
-                    watch.Elapsed + offset, valid, isBest, Tensor.TotalCount);
+                    watch.Elapsed + offset, valid, isBest, LiveTensors());
                 reports.Add(report);
                 progress?.Report(report);
                 if (options.CheckpointPath is { } path && valid is not null)
@@ -138,6 +138,17 @@ public static class Trainer
         }
         finally { DisposeAll(best); }
         return new TrainingReport(reports, bestEpoch, bestValue, reason, watch.Elapsed + offset);
+    }
+
+    /// <summary>
+    /// Tensors still alive after a full collection: unreachable ones (finalised by the GC) no longer count, so what
+    /// remains is what the code still holds. Growth across epochs is a leak.
+    /// </summary>
+    static long LiveTensors()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return Tensor.TotalCount;
     }
 
     static Dictionary<string, Tensor> Snapshot(nn.Module module)

@@ -1,0 +1,78 @@
+using ReproDiff.Data;
+using ReproDiff.Evaluation;
+using ReproDiff.Models;
+using ReproDiff.Runtime;
+using ReproDiff.Training;
+using static TorchSharp.torch;
+
+namespace ReproDiff.Tests.Models;
+
+public class UserItemModelTests
+{
+    static readonly InteractionDataset Data = Synthetic.Interactions(new Synthetic.Options(Users: 400, Items: 200, Topics: 8, Seed: 5));
+
+    static double PopularRecall()
+    {
+        var pop = new float[Data.Items];
+        foreach (var i in Data.Train.Indices) pop[i]++;
+        var t = tensor(pop);
+        return Evaluator.Evaluate(u => t.unsqueeze(0).expand(u.Length, -1), Data, true, EvaluationProtocol.DiffRec)["Recall@20"];
+    }
+
+    static IUserItemRecommender Make(string name) => name switch
+    {
+        "DiffRec" => new DiffRec(Data.Items, DiffRecOptions.Preset("diffrec-ml-1m-clean") with { BatchSize = 100 }),
+        "T-DiffRec" => new DiffRec(Data.Items, DiffRecOptions.Preset("diffrec-ml-1m-clean", timeAware: true) with { BatchSize = 100 }),
+        _ => new MultVae(Data.Items, new MultVaeOptions { BatchSize = 100 }),
+    };
+
+    [Theory]
+    [InlineData("DiffRec")]
+    [InlineData("T-DiffRec")]
+    [InlineData("MultVAE")]
+    public void LearnsPlantedInterestsBeyondPopularity(string name)
+    {
+        TorchRuntime.Seed(1);
+        using var m = Make(name);
+        var report = m.Fit(Data, new TrainingOptions { MaxEpochs = 30, EvalEvery = 10, Metric = "Recall@20" });
+        var recall = Evaluator.Evaluate(m.Score, Data, true, EvaluationProtocol.DiffRec)["Recall@20"];
+        Assert.True(recall > 2 * PopularRecall(), $"{name}: Recall@20 {recall} vs popular {PopularRecall()}");
+        // From the first evaluation on (when the best-weights copy exists), the live tensor count stays flat.
+        var evaluated = report.Epochs.Where(e => e.Valid is not null).ToList();
+        Assert.Equal(evaluated[0].LiveTensors, evaluated[^1].LiveTensors);
+        Assert.Equal(report.Epochs[1].LiveTensors, report.Epochs[8].LiveTensors);
+        using var s = m.Score([0, 1, 2]);
+        Assert.Equal(new long[] { 3, Data.Items }, s.shape);
+    }
+
+    [Fact]
+    public void SameSeedSameScores()
+    {
+        float[] Run()
+        {
+            TorchRuntime.Seed(7);
+            using var m = Make("DiffRec");
+            m.Fit(Data, new TrainingOptions { MaxEpochs = 2 }, seed: 7);
+            using var s = m.Score([0]);
+            return s.data<float>().ToArray();
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void ParameterCountMatchesTheOfficialLayout()
+    {
+        // (I+10)→600→200 in, 200→600→I out, plus the 10→10 step embedding (papers.md §1.6: about 3.62 M on ML-1M).
+        using var m = new DiffRec(2810, DiffRecOptions.Preset("diffrec-ml-1m-clean"));
+        long I = 2810;
+        Assert.Equal((I + 10) * 600 + 600 + 600 * 200 + 200 + 200 * 600 + 600 + 600 * I + I + 10 * 10 + 10, m.ParameterCount);
+        Assert.InRange(m.ParameterCount / 1e6, 3.5, 3.7);
+    }
+
+    [Fact]
+    public void PresetErrorsNameTheDataset()
+    {
+        Assert.Contains("no DiffRec preset for dataset 'diffurec-toys'", Assert.Throws<ReproDiffException>(() => DiffRecOptions.Preset("diffurec-toys")).Message);
+        Assert.Contains("sampling_steps = 50 must lie in 0..steps (40)", Assert.Throws<ArgumentException>(() => new DiffRec(10, DiffRecOptions.Preset("diffrec-ml-1m-clean") with { SamplingSteps = 50 })).Message);
+    }
+}
