@@ -28,7 +28,7 @@ public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs,
 public static class Wang2023
 {
     public const string Paper = "wang2023";
-    public static readonly string[] Models = ["DiffRec", "T-DiffRec", "MultVAE"];
+    public static readonly string[] Models = ["DiffRec", "T-DiffRec", "L-DiffRec", "LT-DiffRec", "MultVAE"];
     public static readonly string[] Datasets = ["diffrec-ml-1m-clean", "diffrec-ml-1m-noisy"];
 
     /// <summary>The table and dataset label of the paper for a dataset card, and the model's row name there.</summary>
@@ -40,12 +40,25 @@ public static class Wang2023
     };
 
     /// <summary>A model with its released (or, for MultVAE, its own published) settings for the dataset.</summary>
-    public static IUserItemRecommender Create(string model, string dataset, int items, TorchSharp.torch.Device device) => model switch
+    public static IUserItemRecommender Create(string model, string dataset, InteractionDataset data, TorchSharp.torch.Device device) => model switch
     {
-        "DiffRec" => new DiffRec(items, DiffRecOptions.Preset(dataset), device),
-        "T-DiffRec" => new DiffRec(items, DiffRecOptions.Preset(dataset, timeAware: true), device),
-        "MultVAE" => new MultVae(items, new MultVaeOptions(), device),
+        "DiffRec" => new DiffRec(data.Items, DiffRecOptions.Preset(dataset), device),
+        "T-DiffRec" => new DiffRec(data.Items, DiffRecOptions.Preset(dataset, timeAware: true), device),
+        "L-DiffRec" or "LT-DiffRec" => new LDiffRec(data.ItemEmbeddings ?? throw new ReproDiffException($"{dataset} has no item_emb.tsv; L-DiffRec clusters items by their embeddings."),
+            LDiffRecOptions.Preset(dataset, timeAware: model == "LT-DiffRec"), device),
+        "MultVAE" => new MultVae(data.Items, new MultVaeOptions(), device),
         _ => throw new ReproDiffException($"--model {model}: wang2023 supports {string.Join(", ", Models)} so far."),
+    };
+
+    /// <summary>
+    /// Where the paper reports a model on ML-1M: DiffRec and MultVAE in Table 2 (clean) and 3 (noisy); L-DiffRec in
+    /// Table 6 (clean) and Table 4 (noisy); T- and LT-DiffRec nowhere (Table 7 is Amazon-book and Yelp only).
+    /// </summary>
+    static string? TableOf(string model, string datasetTable) => model switch
+    {
+        "L-DiffRec" => datasetTable == "Table 2" ? "Table 6" : "Table 4",
+        "T-DiffRec" or "LT-DiffRec" => null,
+        _ => datasetTable,
     };
 
     /// <summary>The row name of a model in the paper's tables.</summary>
@@ -79,7 +92,7 @@ public static class Wang2023
                 {
                     cancel.ThrowIfCancellationRequested();
                     TorchRuntime.Seed(seed);
-                    using var m = Create(model, dataset, data.Items, dev);
+                    using var m = Create(model, dataset, data, dev);
                     var watch = Stopwatch.StartNew();
                     var report = m.Fit(data, Training(profile), protocol,
                         new SyncProgress<EpochReport>(e => progress?.Report($"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4}" +
@@ -97,10 +110,11 @@ public static class Wang2023
                     {
                         var values = perSeed.Select(v => v[$"{metric}@{k}"]).ToList();
                         var (mean, std) = ResultRow.MeanStd(values);
-                        // Table 7 (temporal training) has Amazon-book and Yelp only: T-DiffRec on ML-1M has no reference.
-                        var reported = model == "T-DiffRec" ? null : ReportedResults.Find(Paper, table, paperDataset, PaperName(model), metric, k)?.Value;
-                        var row = new ResultRow(Paper, table, dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
-                        cells.Add(new ReproducedCell(Paper, reported is null ? "none (not in the paper)" : table, dataset, model, metric, k,
+                        // Table 7 (temporal training) has Amazon-book and Yelp only: T- and LT-DiffRec on ML-1M have no reference.
+                        var modelTable = TableOf(model, table);
+                        var reported = modelTable is null ? null : ReportedResults.Find(Paper, modelTable, paperDataset, PaperName(model), metric, k)?.Value;
+                        var row = new ResultRow(Paper, modelTable ?? "", dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
+                        cells.Add(new ReproducedCell(Paper, reported is null ? "none (not in the paper)" : modelTable!, dataset, model, metric, k,
                             reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), row.Verdict, values));
                     }
             }

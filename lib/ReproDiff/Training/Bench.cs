@@ -22,7 +22,7 @@ public sealed record BenchResult(
 /// <summary>Times N training epochs (no evaluation inside) and one full validation evaluation with the official protocol.</summary>
 public static class Bench
 {
-    public static readonly string[] Models = ["DiffRec", "T-DiffRec"];
+    public static string[] Models => Reproduction.Wang2023.Models;
 
     public static BenchResult Run(string model, string dataset, int epochs, string device, int? threads, DataRoot root, int seed = 1)
     {
@@ -32,10 +32,10 @@ public static class Bench
         TorchRuntime.Seed(seed);
         switch (model)
         {
-            case "DiffRec" or "T-DiffRec":
+            case var _ when Models.Contains(model):
             {
                 var data = InteractionDataset.Load(root, dataset);
-                using var m = new DiffRec(data.Items, DiffRecOptions.Preset(dataset, timeAware: model == "T-DiffRec"), dev);
+                using var m = Reproduction.Wang2023.Create(model, dataset, data, dev);
                 var report = m.Fit(data, new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue }, seed: seed);
                 var watch = Stopwatch.StartNew();
                 Evaluator.Evaluate(m.Score, data, test: false, EvaluationProtocol.DiffRec);

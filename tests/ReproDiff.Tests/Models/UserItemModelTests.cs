@@ -2,6 +2,7 @@ using ReproDiff.Data;
 using ReproDiff.Evaluation;
 using ReproDiff.Models;
 using ReproDiff.Runtime;
+using ReproDiff.Tests.Support;
 using ReproDiff.Training;
 using static TorchSharp.torch;
 
@@ -74,5 +75,39 @@ public class UserItemModelTests
     {
         Assert.Contains("no DiffRec preset for dataset 'diffurec-toys'", Assert.Throws<ReproDiffException>(() => DiffRecOptions.Preset("diffurec-toys")).Message);
         Assert.Contains("sampling_steps = 50 must lie in 0..steps (40)", Assert.Throws<ArgumentException>(() => new DiffRec(10, DiffRecOptions.Preset("diffrec-ml-1m-clean") with { SamplingSteps = 50 })).Message);
+    }
+}
+
+public class LDiffRecTests
+{
+    [Fact]
+    public void KMeansSeparatesObviousClusters()
+    {
+        ReproDiff.Runtime.TorchRuntime.Seed(3);
+        using var scope = NewDisposeScope();
+        var x = cat([randn(50, 2) * 0.1 + 5, randn(50, 2) * 0.1 - 5]);
+        var labels = KMeans.Fit(x, 2).data<long>().ToArray();
+        Assert.Single(labels[..50].Distinct());
+        Assert.Single(labels[50..].Distinct());
+        Assert.NotEqual(labels[0], labels[99]);
+    }
+
+    [RealDataFact("diffrec-ml-1m-clean")]
+    public void ClustersTheReleasedEmbeddingsAndSplitsTheLatentBySize()
+    {
+        var data = InteractionDataset.Load(TestData.Root, "diffrec-ml-1m-clean");
+        ReproDiff.Runtime.TorchRuntime.Seed(1);
+        using var m = new LDiffRec(data.ItemEmbeddings!, LDiffRecOptions.Preset("diffrec-ml-1m-clean"));
+        Assert.Equal(2810, m.Autoencoder.ClusterSizes.Sum());
+        Assert.Equal(300, m.Autoencoder.LatentSizes.Sum());
+        var share = (double)m.Autoencoder.ClusterSizes[0] / 2810;
+        Assert.InRange(m.Autoencoder.LatentSizes[0] / 300.0, share - 0.01, share + 0.01);
+        // L-DiffRec's point: far fewer parameters than DiffRec's [200, 600] MLP over all items.
+        using var d = new DiffRec(data.Items, DiffRecOptions.Preset("diffrec-ml-1m-clean"));
+        Assert.True(m.ParameterCount < d.ParameterCount / 2, $"{m.ParameterCount} vs {d.ParameterCount}");
+        var report = m.Fit(data, new TrainingOptions { MaxEpochs = 2 });
+        Assert.True(double.IsFinite(report.Epochs[^1].TrainLoss));
+        using var s = m.Score([0, 1]);
+        Assert.Equal(new long[] { 2, 2810 }, s.shape);
     }
 }

@@ -1,0 +1,216 @@
+// L-DiffRec: Wang et al. 2023, "Diffusion Recommender Model" §3.4 (latent DiffRec). Items are clustered by k-means
+// over item embeddings (LightGCN's, as released in item_emb.npy); one variational encoder per cluster compresses that
+// cluster's part of the interaction vector; the encoders' means form the latent z_0 (size 300 in every released run),
+// where DiffRec's diffusion runs with an MLP denoiser; per-cluster decoders map back to items. Loss (L-DiffRec/main.py):
+// λ·diffusion + VAE (multinomial NLL + annealed KL) when reweighting, else diffusion + λ·VAE, with λ annealed per epoch
+// from `lamda` down to `anneal_cap` over `anneal_steps`, and the KL weight annealed per batch to `vae_anneal_cap`.
+// Two AdamW optimisers: lr1 for the autoencoder, lr2 for the denoiser.
+// Reference code: YiyanXu/DiffRec @ d35a6c6, L-DiffRec/models/Autoencoder.py, L-DiffRec/main.py.
+using ReproDiff.Data;
+using ReproDiff.Diffusion;
+using ReproDiff.Evaluation;
+using ReproDiff.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ReproDiff.Models;
+
+public sealed record LDiffRecOptions
+{
+    /// <summary>C, the number of item clusters (<c>--n_cate</c>).</summary>
+    public int Clusters { get; init; } = 2;
+    /// <summary>Latent size (<c>--in_dims [300]</c>), split over clusters in proportion to their sizes.</summary>
+    public int Latent { get; init; } = 300;
+    /// <summary>The latent-space denoiser's hidden sizes (<c>--mlp_dims [300]</c>); its input and output are the latent.</summary>
+    public int[] MlpDims { get; init; } = [300];
+    public double AutoencoderDropout { get; init; } = 0.1;
+    public double LearningRateAutoencoder { get; init; } = 1e-3;
+    public double LearningRateDenoiser { get; init; } = 5e-4;
+    /// <summary>λ balancing the diffusion and VAE losses (<c>--lamda</c>), annealed per epoch down to <see cref="AnnealCap"/>.</summary>
+    public double Lambda { get; init; } = 0.03;
+    public double AnnealCap { get; init; } = 0.005;
+    public int AnnealSteps { get; init; } = 500;
+    public double VaeAnnealCap { get; init; } = 0.3;
+    public int VaeAnnealSteps { get; init; } = 200;
+    /// <summary>The diffusion part: DiffRec's options (steps, noise, reweight, importance sampling), with <c>beta_fixed</c> off as in L-DiffRec/.</summary>
+    public DiffRecOptions Diffusion { get; init; } = new() { Steps = 40, NoiseScale = 0.005, NoiseMin = 5e-3, NoiseMax = 0.02, FixFirstBeta = false, Dropout = 0 };
+    public int BatchSize { get; init; } = 400;
+    /// <summary>T-DiffRec's time weights on the input (LT-DiffRec); null is plain L-DiffRec.</summary>
+    public double? TimeWeightMin { get; init; }
+
+    /// <summary>Released settings (L-DiffRec/inference.py; papers.md §1.6).</summary>
+    public static LDiffRecOptions Preset(string dataset, bool timeAware = false) => dataset switch
+    {
+        "diffrec-ml-1m-clean" => new() { TimeWeightMin = timeAware ? 0.1 : null },
+        "diffrec-ml-1m-noisy" => new() { Diffusion = new LDiffRecOptions().Diffusion with { Steps = 100 }, TimeWeightMin = timeAware ? 0.1 : null },
+        _ => throw new ReproDiffException($"no L-DiffRec preset for dataset '{dataset}'; presets: diffrec-ml-1m-clean, diffrec-ml-1m-noisy."),
+    };
+}
+
+/// <summary>One variational encoder and one decoder per item cluster (the official <c>AutoEncoder</c> with out_dims []).</summary>
+public sealed class ClusteredAutoencoder : nn.Module<Tensor, (Tensor Mu, Tensor LogVar)>
+{
+    readonly ModuleList<Linear> encoders, decoders;
+    readonly Dropout dropout;
+    readonly Tensor[] itemsOf;      // item ids of each cluster
+    public int[] LatentSizes { get; }
+    public int Items { get; }
+    public int[] ClusterSizes => itemsOf.Select(t => (int)t.shape[0]).ToArray();
+
+    public ClusteredAutoencoder(Tensor clusterOfItem, int clusters, int latent, double dropoutRate) : base(nameof(ClusteredAutoencoder))
+    {
+        Items = (int)clusterOfItem.shape[0];
+        var ids = clusterOfItem.cpu().data<long>().ToArray();
+        itemsOf = Enumerable.Range(0, clusters).Select(c => tensor(Enumerable.Range(0, Items).Where(i => ids[i] == c).Select(i => (long)i).ToArray())
+            .to(clusterOfItem.device).DetachFromDisposeScope()).ToArray();
+        if (itemsOf.Any(t => t.shape[0] == 0)) throw new ArgumentException("L-DiffRec: a k-means cluster came out empty; use fewer clusters.");
+        // Latent sizes in proportion to cluster sizes (at least 1); the last cluster takes the remainder.
+        LatentSizes = new int[clusters];
+        for (int c = 0; c < clusters - 1; c++) LatentSizes[c] = Math.Max(1, (int)(itemsOf[c].shape[0] * (long)latent / Items));
+        LatentSizes[^1] = latent - LatentSizes[..^1].Sum();
+        encoders = new ModuleList<Linear>(Enumerable.Range(0, clusters).Select(c => nn.Linear(itemsOf[c].shape[0], 2 * LatentSizes[c])).ToArray());
+        decoders = new ModuleList<Linear>(Enumerable.Range(0, clusters).Select(c => nn.Linear(LatentSizes[c], itemsOf[c].shape[0])).ToArray());
+        dropout = nn.Dropout(dropoutRate);
+        RegisterComponents();
+        using var _ = no_grad();
+        foreach (var layer in encoders.Concat(decoders))
+        {
+            nn.init.xavier_normal_(layer.weight!);
+            layer.bias!.normal_(0, 0.001);
+        }
+    }
+
+    /// <summary>Per-cluster Gaussian posteriors, concatenated: μ and log σ² of the latent [B, latent].</summary>
+    public override (Tensor Mu, Tensor LogVar) forward(Tensor x)
+    {
+        x = dropout.call(x);
+        var mus = new List<Tensor>(); var logVars = new List<Tensor>();
+        for (int c = 0; c < encoders.Count; c++)
+        {
+            var h = encoders[c].call(x.index_select(1, itemsOf[c].to(x.device)));
+            mus.Add(h.narrow(1, 0, LatentSizes[c]));
+            logVars.Add(h.narrow(1, LatentSizes[c], LatentSizes[c]));
+        }
+        return (cat(mus, 1), cat(logVars, 1));
+    }
+
+    /// <summary>Item logits [B, items] from a latent, each cluster's decoder writing its own items.</summary>
+    public Tensor Decode(Tensor z)
+    {
+        var output = zeros(z.shape[0], Items, z.dtype, z.device);
+        int offset = 0;
+        for (int c = 0; c < decoders.Count; c++)
+        {
+            output.index_copy_(1, itemsOf[c].to(z.device), decoders[c].call(z.narrow(1, offset, LatentSizes[c])));
+            offset += LatentSizes[c];
+        }
+        return output;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) foreach (var t in itemsOf) t.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>L-DiffRec (and LT-DiffRec with <see cref="LDiffRecOptions.TimeWeightMin"/>).</summary>
+public sealed class LDiffRec : IUserItemRecommender
+{
+    public static readonly ModelCard Card = new("L-DiffRec", "Wang et al. 2023, Diffusion Recommender Model (§3.4)", "SIGIR 2023",
+        "https://github.com/YiyanXu/DiffRec @ d35a6c6 (L-DiffRec/)", "general (user × item), latent diffusion");
+
+    public LDiffRecOptions Options { get; }
+    public ClusteredAutoencoder Autoencoder { get; }
+    public DiffRecDenoiser Denoiser { get; }
+    public GaussianDiffusion Diffusion { get; }
+    public ITimestepSampler Sampler { get; }
+    public Device Device { get; }
+    /// <summary>The k-means cluster of each item.</summary>
+    public long[] ClusterOfItem { get; }
+    Tensor? input;
+    long batchUpdates;
+    int epochUpdates;
+
+    /// <param name="itemEmbeddings">[items, d] embeddings to cluster (the released LightGCN ones, or <see cref="LightGcn"/>'s).</param>
+    public LDiffRec(float[,] itemEmbeddings, LDiffRecOptions options, Device? device = null)
+    {
+        options.Diffusion.Validate();
+        if (options.Clusters < 1 || options.Latent < options.Clusters) throw new ArgumentException("L-DiffRec: need at least one cluster and one latent unit per cluster.");
+        Options = options;
+        Device = device ?? CPU;
+        using (var emb = tensor(itemEmbeddings).to(Device))
+        using (var labels = KMeans.Fit(emb, options.Clusters))
+        {
+            ClusterOfItem = labels.cpu().data<long>().ToArray();
+            Autoencoder = new ClusteredAutoencoder(labels, options.Clusters, options.Latent, options.AutoencoderDropout);
+        }
+        Autoencoder.to(Device);
+        Denoiser = new DiffRecDenoiser(options.Latent, options.MlpDims, options.Diffusion.EmbeddingSize, options.Diffusion.Dropout);
+        Denoiser.to(Device);
+        Diffusion = new GaussianDiffusion(options.Diffusion.Schedule(), Device);
+        Sampler = options.Diffusion.ImportanceSampling ? new LossSecondMomentSampler(options.Diffusion.Steps) : new UniformTimestepSampler(options.Diffusion.Steps);
+    }
+
+    public long ParameterCount => Autoencoder.parameters().Sum(p => p.numel()) + Denoiser.parameters().Sum(p => p.numel());
+
+    /// <summary>λ at the current epoch: max((1 − epoch/anneal_steps)·λ, cap).</summary>
+    public double CurrentLambda => Options.AnnealSteps > 0
+        ? Math.Max((1 - (double)epochUpdates / Options.AnnealSteps) * Options.Lambda, Options.AnnealCap)
+        : Math.Max(Options.Lambda, Options.AnnealCap);
+
+    public Tensor ComputeLoss(Tensor x)
+    {
+        var (mu, logVar) = Autoencoder.call(x);
+        var z0 = mu + (0.5 * logVar).exp() * randn_like(mu);                              // reparameterised latent
+        var kl = (-0.5 * (1 + logVar - mu.square() - logVar.exp()).sum(1)).mean();
+        var (t, pt) = Sampler.Sample(x.shape[0], Device);
+        var noise = randn_like(z0);
+        var zt = Diffusion.QSample(z0, t, noise);
+        var predZ0 = Denoiser.call(zt, t);
+        var diffusionLoss = Diffusion.TrainingLoss((_, _) => predZ0, z0, t, pt, Options.Diffusion.MeanType, Options.Diffusion.Reweight, noise);
+        Sampler.Update(t, diffusionLoss.Weighted);
+        var recon = Autoencoder.Decode(predZ0);
+        var nll = -(nn.functional.log_softmax(recon, 1) * x).sum(1).mean();
+        var klWeight = Options.VaeAnnealSteps > 0 ? Math.Min(Options.VaeAnnealCap, (double)batchUpdates / Options.VaeAnnealSteps) : Options.VaeAnnealCap;
+        batchUpdates++;
+        var vae = nll + klWeight * kl;
+        var elbo = diffusionLoss.Loss.mean();
+        return Options.Diffusion.Reweight ? CurrentLambda * elbo + vae : elbo + CurrentLambda * vae;
+    }
+
+    /// <summary>Encode (means), run DiffRec's reverse chain in the latent, decode to item scores.</summary>
+    public Tensor Score(long[] users)
+    {
+        if (input is null) throw new InvalidOperationException("L-DiffRec: call Fit before scoring.");
+        using var _ = no_grad();
+        Autoencoder.eval(); Denoiser.eval();
+        var (mu, _) = Autoencoder.call(input.index_select(0, tensor(users, device: Device)));
+        var z = Diffusion.PSample((zt, t) => Denoiser.call(zt, t), mu, PSampleOptions.DiffRec(Options.Diffusion.SamplingSteps));
+        return Autoencoder.Decode(z);
+    }
+
+    public TrainingReport Fit(InteractionDataset data, TrainingOptions training, EvaluationProtocol? protocol = null,
+        IProgress<EpochReport>? progress = null, CancellationToken cancel = default, int seed = 1)
+    {
+        input?.Dispose();
+        input = DiffRec.Dense(Options.TimeWeightMin is { } w ? data.TimeWeightedTrain(w) : data.Train, Device).DetachFromDisposeScope();
+        using var aeOptimizer = optim.AdamW(Autoencoder.parameters(), lr: Options.LearningRateAutoencoder, weight_decay: 0);
+        using var mlpOptimizer = optim.AdamW(Denoiser.parameters(), lr: Options.LearningRateDenoiser, weight_decay: 0);
+        var batches = UserBatches.Shuffled(input, Options.BatchSize, new Random(seed));
+        var both = new ModuleList<nn.Module>(Autoencoder, Denoiser); // a view for the trainer; not disposed (it would dispose the parts)
+        var report = Trainer.Fit(both, [aeOptimizer, mlpOptimizer], epoch => { epochUpdates = epoch - 1; return batches(epoch); },
+            x => { Autoencoder.train(); Denoiser.train(); return ComputeLoss(x); },
+            () => Evaluator.Evaluate(Score, data, test: false, protocol ?? EvaluationProtocol.DiffRec), training, progress, cancel);
+        return report;
+    }
+
+    public void Dispose()
+    {
+        input?.Dispose();
+        Diffusion.Dispose();
+        Denoiser.Dispose();
+        Autoencoder.Dispose();
+    }
+}
