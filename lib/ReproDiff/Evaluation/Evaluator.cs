@@ -96,6 +96,21 @@ public static class Evaluator
         return Evaluate(score, Enumerable.Range(0, data.Users).ToArray(), Truth, protocol, seen);
     }
 
+    /// <summary>
+    /// Top-k items for each user by <paramref name="score"/>, with the items of each <paramref name="exclude"/> matrix's
+    /// row masked (e.g. the training history): what a recommender shows a user.
+    /// </summary>
+    public static int[][] Recommend(Func<long[], Tensor> score, long[] users, int k, IReadOnlyList<SparseMatrix> exclude)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var s = score(users).to_type(float32);
+        var (rows, cols) = SeenIndices(users, exclude);
+        if (rows.Length > 0) s = s.index_put_(tensor(float.NegativeInfinity), [tensor(rows, device: s.device), tensor(cols, device: s.device)]);
+        var top = s.topk(k, 1).indexes.cpu().to_type(int32).data<int>().ToArray();
+        return Enumerable.Range(0, users.Length).Select(b => top[(b * k)..((b + 1) * k)]).ToArray();
+    }
+
     static (long[] Rows, long[] Cols) SeenIndices(long[] batch, IReadOnlyList<SparseMatrix> seen)
     {
         var rows = new List<long>(); var cols = new List<long>();

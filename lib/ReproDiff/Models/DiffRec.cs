@@ -195,20 +195,6 @@ public sealed class DiffRec : IUserItemRecommender
             () => Evaluator.Evaluate(Score, data, test: false, protocol), training, progress, cancel);
     }
 
-    /// <summary>Top-k items per user, with the training items (and optionally validation items) excluded.</summary>
-    public int[][] Recommend(InteractionDataset data, long[] users, int k, bool excludeValid = false)
-    {
-        using var scope = NewDisposeScope();
-        var s = Score(users).clone();
-        for (int b = 0; b < users.Length; b++)
-        {
-            foreach (var i in data.Train.Row((int)users[b])) s[b, i] = float.NegativeInfinity;
-            if (excludeValid) foreach (var i in data.Valid.Row((int)users[b])) s[b, i] = float.NegativeInfinity;
-        }
-        var top = s.topk(k, 1).indexes.cpu().to_type(int32).data<int>().ToArray();
-        return Enumerable.Range(0, users.Length).Select(b => top[(b * k)..((b + 1) * k)]).ToArray();
-    }
-
     /// <summary>A CSR matrix as a dense float tensor on <paramref name="device"/> (values, or 1 for a 0/1 matrix).</summary>
     public static Tensor Dense(SparseMatrix m, Device device)
     {

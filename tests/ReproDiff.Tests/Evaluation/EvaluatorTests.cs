@@ -82,6 +82,15 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void RecommendMasksTheHistory()
+    {
+        var seen = ReproDiff.Data.SparseMatrix.FromPairs(3, 6, [0, 0], [0, 2]);
+        var top = Evaluator.Recommend(batch => tensor(batch.SelectMany(b => Scores[b]).ToArray()).view(batch.Length, 6), [0, 1], 2, [seen]);
+        Assert.Equal([1, 3], top[0]);   // items 0 and 2 were seen
+        Assert.Equal([5, 4], top[1]);
+    }
+
+    [Fact]
     public void PresetsDescribeTheOfficialProtocols()
     {
         Assert.Equal("diffrec-official: Recall/Precision/NDCG/MRR at 10/20/50/100; full ranking; seen items masked; averaged over all users (users without truth count as 0); rounded to 4 decimals",
