@@ -68,8 +68,10 @@ public partial class CommittedNotebookTests
                 $"DiffRec {r.Number("synthetic-1_diffrec_recall@20")} vs popular {r.Number("synthetic-1_popular_recall@20")}");
             Assert.True(r.Number("synthetic-1_tdiffrec_recall@20") > 3 * r.Number("synthetic-1_popular_recall@20"));
             Assert.True(r.Number("best_epoch") >= 5);
-            // The committed full-profile results cover Table 2 and Table 3 (DiffRec and T-DiffRec, 4 metrics each).
-            Assert.Equal(16, r.Number("table_cells"));
+            Assert.True(r.Number("synthetic-1_ldiffrec_recall@20") > 2 * r.Number("synthetic-1_popular_recall@20"));
+            Assert.True(r.Number("ldiffrec_parameters") < r.Number("diffrec_parameters") / 2);
+            // The committed full-profile results: at least DiffRec and T-DiffRec on clean and noisy ML-1M (4 metrics each).
+            Assert.True(r.Number("table_cells") >= 16, $"table cells {r.Number("table_cells")}");
         },
     };
 
