@@ -69,7 +69,8 @@ public partial class CommittedNotebookTests
             Assert.True(r.Number("synthetic-1_tdiffrec_recall@20") > 3 * r.Number("synthetic-1_popular_recall@20"));
             Assert.True(r.Number("best_epoch") >= 5);
             Assert.True(r.Number("synthetic-1_ldiffrec_recall@20") > 2 * r.Number("synthetic-1_popular_recall@20"));
-            Assert.True(r.Number("ldiffrec_parameters") < r.Number("diffrec_parameters") / 2);
+            // Smaller than DiffRec even on 400 items (on ML-1M's 2,810 items it is under half: LDiffRecTests).
+            Assert.True(r.Number("ldiffrec_parameters") < r.Number("diffrec_parameters"));
             // The committed full-profile results: at least DiffRec and T-DiffRec on clean and noisy ML-1M (4 metrics each).
             Assert.True(r.Number("table_cells") >= 16, $"table cells {r.Number("table_cells")}");
         },
@@ -79,7 +80,7 @@ public partial class CommittedNotebookTests
     [MemberData(nameof(Notebooks))]
     public async Task RunsInTheQuickProfile(string name)
     {
-        var output = Path.Combine(Path.GetTempPath(), "reprodiff-notebooks", name);
+        var output = Path.Combine(Path.GetTempPath(), $"reprodiff-notebooks-{Environment.ProcessId}", name);
         var r = await NotebookProcess.RunAsync(Path.Combine(NotebooksFolder, name), new NotebookRunOptions { Profile = "quick", OutputPath = output }, TimeSpan.FromMinutes(10));
         Assert.True(r.Passed, r.Error);
         Assert.Equal(r.CodeCells, r.CellsRun);
