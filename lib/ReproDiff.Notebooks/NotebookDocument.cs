@@ -90,7 +90,8 @@ public sealed class NotebookDocument
     public static string? Canonical(string? name) =>
         name is not null && Aliases.TryGetValue(name.Trim(), out var k) ? k : null;
 
-    internal static string JoinSource(JsonNode? source) => (source switch
+    /// <summary>nbformat's source (list of lines or one string) as one string with \n line endings.</summary>
+    public static string JoinSource(JsonNode? source) => (source switch
     {
         JsonArray a => string.Concat(a.Select(l => (string?)l ?? "")),
         JsonValue v => (string?)v ?? "",
@@ -98,7 +99,7 @@ public sealed class NotebookDocument
     }).Replace("\r\n", "\n").Replace('\r', '\n');
 
     /// <summary>Splits text into nbformat's list-of-lines form (each line keeps its "\n" but the last).</summary>
-    internal static JsonArray SplitSource(string text)
+    public static JsonArray SplitSource(string text)
     {
         var arr = new JsonArray();
         var lines = text.Split('\n');
@@ -107,12 +108,6 @@ public sealed class NotebookDocument
             else if (lines[i].Length > 0) arr.Add(lines[i]);
         return arr;
     }
-
-    /// <summary><see cref="SplitSource"/> for test fixtures.</summary>
-    public static JsonArray SplitSourceForTests(string text) => SplitSource(text);
-
-    /// <summary><see cref="JoinSource"/> for tests that read outputs.</summary>
-    public static string JoinSourceForTests(JsonNode? source) => JoinSource(source);
 
     /// <summary>Writes the notebook (with whatever outputs its cells now hold) to a temp file, then moves it into place.</summary>
     public void Save(string path)

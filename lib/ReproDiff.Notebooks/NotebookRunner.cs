@@ -140,7 +140,7 @@ public static partial class NotebookRunner
                     if (timed) { sink.Stdout.Write($"Wall time: {watch.Elapsed.TotalMilliseconds:F2}ms\n"); sink.Flush(); }
                     run++;
                 }
-                catch (Exception e) when (e is CellException or not OperationCanceledException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     var ce = e as CellException ?? Runtime(e, location);
                     error = ce.Message;

@@ -21,7 +21,7 @@ public sealed class NotebookBuilder
             meta["polyglot_notebook"] = new JsonObject { ["kernelName"] = kernel };
         }
         if (tags is { Length: > 0 }) meta["tags"] = new JsonArray(tags.Select(t => (JsonNode)t).ToArray());
-        var cell = new JsonObject { ["cell_type"] = type, ["metadata"] = meta, ["source"] = NotebookDocument.SplitSourceForTests(text) };
+        var cell = new JsonObject { ["cell_type"] = type, ["metadata"] = meta, ["source"] = NotebookDocument.SplitSource(text) };
         if (type == "code") { cell["execution_count"] = null; cell["outputs"] = new JsonArray(); }
         cells.Add(cell);
         return this;

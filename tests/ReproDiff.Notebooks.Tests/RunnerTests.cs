@@ -114,9 +114,9 @@ public class RunnerTests
         var outputs = NotebookDocument.Load(output).Cells[2].Json["outputs"]!.AsArray();
         string Describe(JsonNode? o) => (string)o!["output_type"]! switch
         {
-            "stream" => $"{o["name"]}:{NotebookDocument.JoinSourceForTests(o["text"]).Trim()}",
-            "execute_result" => $"result:{NotebookDocument.JoinSourceForTests(o["data"]!["text/plain"])}",
-            _ => string.Join(",", o["data"]!.AsObject().Select(kv => $"{kv.Key}={NotebookDocument.JoinSourceForTests(kv.Value)}")),
+            "stream" => $"{o["name"]}:{NotebookDocument.JoinSource(o["text"]).Trim()}",
+            "execute_result" => $"result:{NotebookDocument.JoinSource(o["data"]!["text/plain"])}",
+            _ => string.Join(",", o["data"]!.AsObject().Select(kv => $"{kv.Key}={NotebookDocument.JoinSource(kv.Value)}")),
         };
         var described = outputs.Select(Describe).ToList();
         Assert.Equal("stdout:before", described[0]);
@@ -155,7 +155,7 @@ public class RunnerTests
         var r = await Run(path, new NotebookRunOptions { OutputPath = output });
         Assert.True(r.Passed, r.Error);
         var html = NotebookDocument.Load(output).Cells[2].Json["outputs"]!.AsArray()
-            .Select(o => NotebookDocument.JoinSourceForTests(o!["data"]!["text/html"])).ToList();
+            .Select(o => NotebookDocument.JoinSource(o!["data"]!["text/html"])).ToList();
         Assert.Equal(2, html.Count);
         Assert.Contains("plotly.js v2.28.0", html[0]);      // the library itself, inlined
         Assert.DoesNotContain("plotly.js v2.28.0", html[1]); // reused from the page

@@ -21,8 +21,11 @@ public readonly record struct StepOutput(Tensor Prev, Tensor PredX0);
 /// <summary>Mean and variance of p_θ(x_{t−1} | x_t) and the implied x_0.</summary>
 public readonly record struct PMean(Tensor Mean, Tensor Variance, Tensor LogVariance, Tensor PredX0);
 
-/// <summary>Per-sample training loss: <see cref="Loss"/> is weighted and divided by p_t; <see cref="Mse"/> is the plain MSE.</summary>
-public readonly record struct DiffusionLoss(Tensor Loss, Tensor Mse, Tensor Weighted);
+/// <summary>
+/// Per-sample training loss: <see cref="Loss"/> is weighted and divided by p_t; <see cref="Mse"/> is the plain MSE;
+/// <see cref="PredX0"/> is the x_0 the model implied (DiffRec's <c>pred_xstart</c>, which L-DiffRec decodes).
+/// </summary>
+public readonly record struct DiffusionLoss(Tensor Loss, Tensor Mse, Tensor Weighted, Tensor PredX0);
 
 /// <summary>How <see cref="GaussianDiffusion.PSample"/> runs the reverse chain (each paper's loop is a preset).</summary>
 public sealed record PSampleOptions
@@ -193,6 +196,7 @@ public sealed class GaussianDiffusion : IDisposable
         noise ??= randn_like(x0);
         var xt = QSample(x0, t, noise);
         var output = model(xt, t);
+        var predX0 = meanType == MeanType.StartX ? output : PredictX0FromEps(xt, t, output);
         var target = meanType == MeanType.StartX ? x0 : noise;
         var reduce = Enumerable.Range(1, (int)x0.dim() - 1).Select(i => (long)i).ToArray();
         var mse = reduce.Length == 0 ? (target - output).square() : (target - output).square().mean(reduce);
@@ -212,13 +216,12 @@ public sealed class GaussianDiffusion : IDisposable
                 var td = t.to(ab.device);
                 var w = (ab.index_select(0, td).neg() + 1) / ((abPrev.index_select(0, td).neg() + 1).square() * (betas.index_select(0, td).neg() + 1));
                 w = where(td.eq(0), ones_like(w), w).to(mse.device).to_type(mse.dtype);
-                var x0Pred = PredictX0FromEps(xt, t, output);
-                var likelihood = reduce.Length == 0 ? (x0 - x0Pred).square() / 2 : ((x0 - x0Pred).square() / 2).mean(reduce);
+                var likelihood = reduce.Length == 0 ? (x0 - predX0).square() / 2 : ((x0 - predX0).square() / 2).mean(reduce);
                 weighted = w * where(t.eq(0), likelihood, mse);
             }
         }
         var loss = pt is null ? weighted : weighted / pt;
-        return new DiffusionLoss(loss, mse, weighted);
+        return new DiffusionLoss(loss, mse, weighted, predX0);
     }
 
     // ---- ELBO terms (Ho et al. Eq. 5; Sohl-Dickstein et al. 2015), in nats summed over the non-batch dimensions ----

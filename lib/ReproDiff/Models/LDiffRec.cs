@@ -166,12 +166,9 @@ public sealed class LDiffRec : IUserItemRecommender
         var z0 = mu + (0.5 * logVar).exp() * randn_like(mu);                              // reparameterised latent
         var kl = (-0.5 * (1 + logVar - mu.square() - logVar.exp()).sum(1)).mean();
         var (t, pt) = Sampler.Sample(x.shape[0], Device);
-        var noise = randn_like(z0);
-        var zt = Diffusion.QSample(z0, t, noise);
-        var predZ0 = Denoiser.call(zt, t);
-        var diffusionLoss = Diffusion.TrainingLoss((_, _) => predZ0, z0, t, pt, Options.Diffusion.MeanType, Options.Diffusion.Reweight, noise);
+        var diffusionLoss = Diffusion.TrainingLoss((zt, tt) => Denoiser.call(zt, tt), z0, t, pt, Options.Diffusion.MeanType, Options.Diffusion.Reweight);
         Sampler.Update(t, diffusionLoss.Weighted);
-        var recon = Autoencoder.Decode(predZ0);
+        var recon = Autoencoder.Decode(diffusionLoss.PredX0);
         var nll = -(nn.functional.log_softmax(recon, 1) * x).sum(1).mean();
         var klWeight = Options.VaeAnnealSteps > 0 ? Math.Min(Options.VaeAnnealCap, (double)batchUpdates / Options.VaeAnnealSteps) : Options.VaeAnnealCap;
         batchUpdates++;

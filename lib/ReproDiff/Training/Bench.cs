@@ -30,23 +30,16 @@ public static class Bench
         var dev = TorchRuntime.ResolveDevice(device);
         var usedThreads = TorchRuntime.SetThreads(threads);
         TorchRuntime.Seed(seed);
-        switch (model)
-        {
-            case var _ when Models.Contains(model):
-            {
-                var data = InteractionDataset.Load(root, dataset);
-                using var m = Reproduction.Wang2023.Create(model, dataset, data, dev);
-                var report = m.Fit(data, new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue }, seed: seed);
-                var watch = Stopwatch.StartNew();
-                Evaluator.Evaluate(m.Score, data, test: false, EvaluationProtocol.DiffRec);
-                watch.Stop();
-                var spe = report.SecondsPerEpochMedian;
-                return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), usedThreads, epochs, Math.Round(spe, 4),
-                    Math.Round(watch.Elapsed.TotalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
-                    Math.Round(data.Users / spe, 1));
-            }
-            default:
-                throw new ReproDiffException($"--model {model}: bench supports {string.Join(", ", Models)} so far.");
-        }
+        if (!Models.Contains(model)) throw new ReproDiffException($"--model {model}: bench supports {string.Join(", ", Models)} so far.");
+        var data = InteractionDataset.Load(root, dataset);
+        using var m = Reproduction.Wang2023.Create(model, dataset, data, dev);
+        var report = m.Fit(data, new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue }, seed: seed);
+        var watch = Stopwatch.StartNew();
+        Evaluator.Evaluate(m.Score, data, test: false, EvaluationProtocol.DiffRec);
+        watch.Stop();
+        var spe = report.SecondsPerEpochMedian;
+        return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), usedThreads, epochs, Math.Round(spe, 4),
+            Math.Round(watch.Elapsed.TotalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
+            Math.Round(data.Users / spe, 1));
     }
 }

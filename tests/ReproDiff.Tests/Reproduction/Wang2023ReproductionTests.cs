@@ -10,7 +10,7 @@ public sealed class FullRunFactAttribute : FactAttribute
     public FullRunFactAttribute()
     {
         if (TestData.IsCi || Environment.GetEnvironmentVariable("REPRODIFF_FULL_TESTS") == "1") return;
-        Skip = "full reproduction (about 7 minutes on 2 CPU cores); runs under CI=true or REPRODIFF_FULL_TESTS=1";
+        Skip = "full reproduction (about 8 minutes on 2 CPU cores in CI); runs under CI=true or REPRODIFF_FULL_TESTS=1";
     }
 }
 
