@@ -15,13 +15,14 @@ static class BenchCommand
         var epochs = new Option<int>("--epochs") { Description = "Training epochs to time.", DefaultValueFactory = _ => 3 };
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
-        var cmd = new Command("bench", "Time training epochs and one evaluation; print one JSON line per model.") { model, dataset, epochs, device, threads };
+        var evalUsers = new Option<int?>("--eval-users") { Description = "Time the validation pass on the first N users and scale to all (sequence models)." };
+        var cmd = new Command("bench", "Time training epochs and one evaluation; print one JSON line per model.") { model, dataset, epochs, device, threads, evalUsers };
         cmd.SetAction(parse =>
         {
             var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
             foreach (var m in parse.GetValue(model)!)
             {
-                var r = Bench.Run(m, parse.GetValue(dataset)!, parse.GetValue(epochs), parse.GetValue(device)!, parse.GetValue(threads), root);
+                var r = Bench.Run(m, parse.GetValue(dataset)!, parse.GetValue(epochs), parse.GetValue(device)!, parse.GetValue(threads), root, evalUsers: parse.GetValue(evalUsers));
                 Console.WriteLine(JsonSerializer.Serialize(r));
             }
             return 0;

@@ -59,6 +59,14 @@ public sealed class SequenceDataset
         return Load(root.DatasetFolder(name), card);
     }
 
+    /// <summary>The first <paramref name="users"/> users (same items and ids): a smaller copy for quick runs and benchmarks.</summary>
+    public SequenceDataset Head(int users)
+    {
+        if (users < 1) throw new ArgumentException($"Head: users must be positive, got {users}.");
+        if (users >= Users) return this;
+        return new SequenceDataset($"{Name} (first {users} users)", Items, Train[..users], Valid[..users], Test[..users]);
+    }
+
     /// <summary>The last <paramref name="maxLength"/> items of a sequence, left-padded with 0 (DiffuRec's <c>max_len</c> = 50).</summary>
     public static int[] LeftPad(ReadOnlySpan<int> sequence, int maxLength)
     {

@@ -43,8 +43,8 @@ public static class Evaluator
                 if (protocol.ExcludeSeen && seen is not null)
                 {
                     var (rows, cols) = SeenIndices(batch, seen);
-                    if (rows.Length > 0)
-                        s = s.index_put_(tensor(float.NegativeInfinity), [tensor(rows, device: s.device), tensor(cols, device: s.device)]);
+                    if (rows.Length > 0) // contiguous: a score function may return an expanded view, whose rows share memory
+                        s = s.contiguous().index_put_(tensor(float.NegativeInfinity), [tensor(rows, device: s.device), tensor(cols, device: s.device)]);
                 }
                 var k = Math.Min(maxK, (int)s.shape[1]);
                 var idx = s.topk(k, dim: 1).indexes.cpu().to_type(int32);
@@ -97,6 +97,30 @@ public static class Evaluator
     }
 
     /// <summary>
+    /// Evaluates a next-item model on the leave-one-out split of a <see cref="SequenceDataset"/>: each user's left-padded
+    /// history (train for validation, train + valid for test) is scored by <paramref name="scoreHistories"/> ([B, L] →
+    /// [B, items + 1]) and the one held-out item is the truth. With <see cref="EvaluationProtocol.ExcludeSeen"/>, the whole
+    /// history and the padding id 0 are masked; DiffuRec's official protocol masks neither.
+    /// </summary>
+    public static MetricSet Evaluate(Func<Tensor, Tensor> scoreHistories, SequenceDataset data, bool test, EvaluationProtocol protocol,
+        int maxLength, Device device)
+    {
+        using var histories = Training.SequenceBatches.Histories(data, test, maxLength, device);
+        var target = test ? data.Test : data.Valid;
+        var truths = target.Select(i => (IReadOnlySet<int>)new HashSet<int> { i }).ToArray();
+        IReadOnlyList<SparseMatrix>? seen = null;
+        if (protocol.ExcludeSeen)
+        {
+            var rows = new List<int>(); var cols = new List<int>();
+            for (int u = 0; u < data.Users; u++)
+                foreach (var item in data.History(u, test).Append(0).Distinct()) { rows.Add(u); cols.Add(item); }
+            seen = [SparseMatrix.FromPairs(data.Users, data.Items + 1, rows.ToArray(), cols.ToArray())];
+        }
+        return Evaluate(users => scoreHistories(histories.index_select(0, tensor(users, device: device))),
+            Enumerable.Range(0, data.Users).ToArray(), u => truths[u], protocol, seen);
+    }
+
+    /// <summary>
     /// Top-k items for each user by <paramref name="score"/>, with the items of each <paramref name="exclude"/> matrix's
     /// row masked (e.g. the training history): what a recommender shows a user.
     /// </summary>
@@ -106,7 +130,7 @@ public static class Evaluator
         using var _ = no_grad();
         var s = score(users).to_type(float32);
         var (rows, cols) = SeenIndices(users, exclude);
-        if (rows.Length > 0) s = s.index_put_(tensor(float.NegativeInfinity), [tensor(rows, device: s.device), tensor(cols, device: s.device)]);
+        if (rows.Length > 0) s = s.contiguous().index_put_(tensor(float.NegativeInfinity), [tensor(rows, device: s.device), tensor(cols, device: s.device)]);
         var top = s.topk(k, 1).indexes.cpu().to_type(int32).data<int>().ToArray();
         return Enumerable.Range(0, users.Length).Select(b => top[(b * k)..((b + 1) * k)]).ToArray();
     }

@@ -15,8 +15,14 @@ public sealed record TrainingOptions
     public int EvalEvery { get; init; } = 1;
     /// <summary>Stop after this many evaluations without improvement (DiffRec 20, DiffuRec 5).</summary>
     public int Patience { get; init; } = 10;
-    /// <summary>The validation metric that selects the best epoch, e.g. <c>Recall@20</c>; null trains all epochs and keeps the last.</summary>
+    /// <summary>
+    /// The validation metric that selects the best epoch, e.g. <c>Recall@20</c>; <see cref="AnyMetric"/> counts an evaluation as
+    /// better when any metric beats its own best so far (DiffuRec's trainer); null trains all epochs and keeps the last.
+    /// </summary>
     public string? Metric { get; init; }
+
+    /// <summary>The <see cref="Metric"/> value meaning "any metric improved" (DiffuRec src/trainer.py <c>flag_update</c>).</summary>
+    public const string AnyMetric = "any";
     /// <summary>Stop after the epoch that crosses this wall-clock budget.</summary>
     public TimeSpan? TimeBudget { get; init; }
     /// <summary>Write weights and optimizer state here after every evaluation; resume from it when present.</summary>
@@ -63,7 +69,8 @@ public static class Trainer
         Func<MetricSet>? validate,
         TrainingOptions options,
         IProgress<EpochReport>? progress = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default,
+        IReadOnlyList<optim.lr_scheduler.LRScheduler>? schedulers = null)
     {
         options.Validate();
         if (options.Metric is not null && validate is null) throw new ArgumentException("a validation metric needs a validate function.");
@@ -71,12 +78,15 @@ public static class Trainer
         Dictionary<string, Tensor>? best = null;
         int bestEpoch = 0, firstEpoch = 1, badEvaluations = 0;
         double? bestValue = null;
+        var bestPerMetric = new Dictionary<string, double>();
         var watch = Stopwatch.StartNew();
         var offset = TimeSpan.Zero;
         if (options.CheckpointPath is { } cp && File.Exists(cp + ".json"))
         {
             var meta = Checkpoint.Load(cp, module, optimizers);
             (firstEpoch, bestEpoch, bestValue, badEvaluations, offset) = (meta.Epoch + 1, meta.BestEpoch, meta.BestValue, meta.BadEvaluations, TimeSpan.FromSeconds(meta.Seconds));
+            foreach (var (k, v) in meta.BestPerMetric ?? []) bestPerMetric[k] = v;
+            foreach (var s in schedulers ?? []) for (int i = 1; i < firstEpoch; i++) s.step(); // StepLR's state is its epoch count
             if (File.Exists(cp + ".best")) best = LoadBest(module, cp + ".best");
         }
         string reason = "max epochs";
@@ -104,6 +114,7 @@ public static class Trainer
                     }
                 }
                 epochWatch.Stop();
+                foreach (var s in schedulers ?? []) s.step();
                 MetricSet? valid = null;
                 bool isBest = false;
                 if (validate is not null && (epoch % options.EvalEvery == 0 || (epoch == options.MaxEpochs && options.Metric is not null)))
@@ -112,8 +123,17 @@ public static class Trainer
                     valid = validate();
                     if (options.Metric is { } metric)
                     {
-                        var v = valid[metric];
-                        if (bestValue is null || v > bestValue)
+                        bool improved;
+                        double v;
+                        if (metric == TrainingOptions.AnyMetric)
+                        {
+                            improved = false;
+                            foreach (var (k, value) in valid.Values)
+                                if (!bestPerMetric.TryGetValue(k, out var b) || value > b) { bestPerMetric[k] = value; improved = true; }
+                            v = valid.Values.Values.FirstOrDefault();
+                        }
+                        else { v = valid[metric]; improved = bestValue is null || v > bestValue; }
+                        if (improved)
                         {
                             (bestValue, bestEpoch, badEvaluations, isBest) = (v, epoch, 0, true);
                             DisposeAll(best);
@@ -128,7 +148,7 @@ public static class Trainer
                 progress?.Report(report);
                 if (options.CheckpointPath is { } path && valid is not null)
                 {
-                    Checkpoint.Save(path, module, optimizers, new CheckpointMeta(epoch, bestEpoch, bestValue, badEvaluations, (watch.Elapsed + offset).TotalSeconds));
+                    Checkpoint.Save(path, module, optimizers, new CheckpointMeta(epoch, bestEpoch, bestValue, badEvaluations, (watch.Elapsed + offset).TotalSeconds, bestPerMetric));
                     if (isBest) module.save(path + ".best");
                 }
                 if (options.Metric is not null && badEvaluations >= options.Patience) { reason = $"no improvement of {options.Metric} in {options.Patience} evaluations"; break; }
@@ -181,7 +201,8 @@ public static class Trainer
     }
 }
 
-internal sealed record CheckpointMeta(int Epoch, int BestEpoch, double? BestValue, int BadEvaluations, double Seconds);
+internal sealed record CheckpointMeta(int Epoch, int BestEpoch, double? BestValue, int BadEvaluations, double Seconds,
+    Dictionary<string, double>? BestPerMetric = null);
 
 /// <summary>Weights (TorchSharp format), optimizer states and a JSON of the loop's counters; each written through a temp file.</summary>
 internal static class Checkpoint

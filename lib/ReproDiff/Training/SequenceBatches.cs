@@ -1,0 +1,78 @@
+using ReproDiff.Data;
+using static TorchSharp.torch;
+
+namespace ReproDiff.Training;
+
+/// <summary>Training examples of a <see cref="SequenceDataset"/>, built once on the device and served in shuffled batches.</summary>
+public static class SequenceBatches
+{
+    /// <summary>
+    /// Every prefix of every training sequence → its next item (DiffuRec src/utils.py <c>Data_Train.split_onebyone</c>):
+    /// inputs [N, maxLength] left-padded, targets [N]. N = Σ_u (|S_u| − 1).
+    /// </summary>
+    public static (Tensor Inputs, Tensor Targets) Prefixes(SequenceDataset data, int maxLength, Device device)
+    {
+        int n = data.Train.Sum(s => Math.Max(0, s.Length - 1));
+        var inputs = new long[(long)n * maxLength];
+        var targets = new long[n];
+        int row = 0;
+        foreach (var s in data.Train)
+            for (int end = 1; end < s.Length; end++, row++)
+            {
+                int take = Math.Min(end, maxLength);
+                for (int j = 0; j < take; j++) inputs[(long)row * maxLength + maxLength - take + j] = s[end - take + j];
+                targets[row] = s[end];
+            }
+        return (tensor(inputs, [n, maxLength]).to(device).DetachFromDisposeScope(), tensor(targets).to(device).DetachFromDisposeScope());
+    }
+
+    /// <summary>
+    /// One example per user, as SASRec and GRU4Rec train: the last <paramref name="maxLength"/> + 1 training items, inputs
+    /// [U, maxLength] = items 1..n−1 and targets [U, maxLength] = items 2..n (each position predicts the next; 0 = padding, ignored).
+    /// </summary>
+    public static (Tensor Inputs, Tensor Targets) Shifted(SequenceDataset data, int maxLength, Device device)
+    {
+        int users = data.Users;
+        var inputs = new long[(long)users * maxLength];
+        var targets = new long[(long)users * maxLength];
+        for (int u = 0; u < users; u++)
+        {
+            var s = data.Train[u];
+            int take = Math.Min(s.Length - 1, maxLength);
+            for (int j = 0; j < take; j++)
+            {
+                inputs[(long)u * maxLength + maxLength - take + j] = s[s.Length - 1 - take + j];
+                targets[(long)u * maxLength + maxLength - take + j] = s[s.Length - take + j];
+            }
+        }
+        return (tensor(inputs, [users, maxLength]).to(device).DetachFromDisposeScope(), tensor(targets, [users, maxLength]).to(device).DetachFromDisposeScope());
+    }
+
+    /// <summary>For <see cref="Trainer.Fit"/>: each epoch a new permutation of the rows, in slices of <paramref name="batchSize"/> (DataLoader, shuffle=True).</summary>
+    public static Func<int, IEnumerable<(Tensor Inputs, Tensor Targets)>> Shuffled(Tensor inputs, Tensor targets, int batchSize, Random rng) =>
+        _ => Epoch(inputs, targets, batchSize, rng);
+
+    static IEnumerable<(Tensor, Tensor)> Epoch(Tensor inputs, Tensor targets, int batchSize, Random rng)
+    {
+        var n = (int)inputs.shape[0];
+        var order = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
+        rng.Shuffle(order);
+        for (int start = 0; start < n; start += batchSize)
+        {
+            var idx = tensor(order[start..Math.Min(n, start + batchSize)], device: inputs.device);
+            yield return (inputs.index_select(0, idx), targets.index_select(0, idx));
+        }
+    }
+
+    /// <summary>Left-padded evaluation inputs for every user [U, maxLength]: the training sequence (validation) or training + validation item (test).</summary>
+    public static Tensor Histories(SequenceDataset data, bool test, int maxLength, Device device)
+    {
+        var inputs = new long[(long)data.Users * maxLength];
+        for (int u = 0; u < data.Users; u++)
+        {
+            var h = SequenceDataset.LeftPad(data.History(u, test), maxLength);
+            for (int j = 0; j < maxLength; j++) inputs[(long)u * maxLength + j] = h[j];
+        }
+        return tensor(inputs, [data.Users, maxLength]).to(device).DetachFromDisposeScope();
+    }
+}

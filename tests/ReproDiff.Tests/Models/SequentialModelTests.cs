@@ -1,0 +1,172 @@
+using ReproDiff.Data;
+using ReproDiff.Diffusion;
+using ReproDiff.Evaluation;
+using ReproDiff.Models;
+using ReproDiff.Reproduction;
+using ReproDiff.Runtime;
+using ReproDiff.Training;
+using static TorchSharp.torch;
+
+namespace ReproDiff.Tests.Models;
+
+public class SequentialModelTests
+{
+    /// <summary>One planted topic of 10 items per user: with the history masked, a random ranking hits the test item in the top 10 about 20% of the time, a model that learned the topics far more often.</summary>
+    static SequenceDataset Planted() => Synthetic.Sequences(new Synthetic.Options(Users: 300, Items: 60, Topics: 6, InterestsPerUser: 1, MinInteractions: 6, MaxInteractions: 10, NoiseShare: 0.05));
+
+    static readonly EvaluationProtocol Masked = EvaluationProtocol.Standard with { Metrics = ["HR"], Ks = [10] };
+
+    static SequenceDataset Tiny() => new("tiny", 6, [[1, 2, 3, 4], [5, 6]], [5, 1], [6, 2]);
+
+    [Fact]
+    public void Prefixes_are_every_prefix_left_padded_with_its_next_item()
+    {
+        var (inputs, targets) = SequenceBatches.Prefixes(Tiny(), 2, CPU);
+        Assert.Equal(new long[] { 4, 2 }, inputs.shape);
+        Assert.Equal(new long[] { 0, 1, 1, 2, 2, 3, 0, 5 }, inputs.data<long>().ToArray());
+        Assert.Equal(new long[] { 2, 3, 4, 6 }, targets.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void Shifted_examples_predict_the_next_item_at_every_position()
+    {
+        var (inputs, targets) = SequenceBatches.Shifted(Tiny(), 3, CPU);
+        Assert.Equal(new long[] { 1, 2, 3, 0, 0, 5 }, inputs.data<long>().ToArray());
+        Assert.Equal(new long[] { 2, 3, 4, 0, 0, 6 }, targets.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void Test_histories_append_the_validation_item()
+    {
+        var h = SequenceBatches.Histories(Tiny(), test: true, 3, CPU);
+        Assert.Equal(new long[] { 3, 4, 5, 5, 6, 1 }, h.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void The_last_only_block_equals_the_last_row_of_the_full_block()
+    {
+        TorchRuntime.Seed(3);
+        using var block = new TransformerBlock(16, 4, 0.1);
+        block.eval();
+        var h = randn(3, 7, 16);
+        var mask = DiffuRecNetwork.Mask(tensor(new long[,] { { 0, 0, 1, 2, 3, 4, 5 }, { 1, 2, 3, 4, 5, 6, 7 }, { 0, 0, 0, 0, 0, 0, 2 } }));
+        var full = block.forward(h, mask, lastOnly: false)[.., -1, ..];
+        var last = block.forward(h, mask, lastOnly: true)[.., -1, ..];
+        Assert.True(full.allclose(last, rtol: 1e-5, atol: 1e-5));
+    }
+
+    [Fact]
+    public void DiffuRec_mask_blanks_padded_query_rows_only_as_released()
+    {
+        var mask = DiffuRecNetwork.Mask(tensor(new long[,] { { 0, 3, 4 } }));
+        Assert.Equal(new long[] { 1, 1, 3, 1 }, mask.shape);
+        Assert.Equal(new float[] { -1e9f, 0, 0 }, mask.flatten().data<float>().ToArray());
+    }
+
+    [Fact]
+    public void DiffuRec_learns_synthetic_sequences_and_scores_every_item()
+    {
+        TorchRuntime.Seed(1);
+        var data = Planted();
+        using var model = new DiffuRec(data.Items, new DiffuRecOptions { Hidden = 32, Blocks = 2, Heads = 2, MaxLength = 20, BatchSize = 128 });
+        var report = model.Fit(data, new TrainingOptions { MaxEpochs = 40 });
+        Assert.True(report.Epochs[^1].TrainLoss < report.Epochs[0].TrainLoss - 0.2, $"loss {report.Epochs[0].TrainLoss} → {report.Epochs[^1].TrainLoss}");
+        var histories = SequenceBatches.Histories(data, test: false, 20, CPU);
+        var scores = model.Score(histories);
+        Assert.Equal(new long[] { data.Users, data.Items + 1 }, scores.shape);
+        var trained = Evaluator.Evaluate(model.Score, data, test: true, Masked, 20, CPU);
+        Assert.True(trained["HR@10"] > 0.3, trained.ToString()); // random ≈ 0.2
+    }
+
+    [Fact]
+    public void DiffuRec_inference_is_stochastic_but_seeded()
+    {
+        var data = Synthetic.Sequences(new Synthetic.Options(Users: 20, Items: 40, Topics: 4, MinInteractions: 8, MaxInteractions: 20));
+        TorchRuntime.Seed(5);
+        using var model = new DiffuRec(data.Items, new DiffuRecOptions { Hidden = 16, Blocks = 1, Heads = 2, MaxLength = 10 });
+        var h = SequenceBatches.Histories(data, test: false, 10, CPU);
+        TorchRuntime.Seed(9); var a = model.Score(h);
+        TorchRuntime.Seed(9); var b = model.Score(h);
+        var c = model.Score(h);
+        Assert.True(a.allclose(b, rtol: 0, atol: 0));
+        Assert.False(a.allclose(c));
+        var steps = new List<int>();
+        model.Score(h, (t, _, _) => steps.Add(t));
+        Assert.Equal(Enumerable.Range(0, 32).Reverse(), steps);
+    }
+
+    [Fact]
+    public void DiffuRec_importance_sampling_feeds_its_sampler()
+    {
+        TorchRuntime.Seed(2);
+        var data = Synthetic.Sequences(new Synthetic.Options(Users: 50, Items: 40, Topics: 4, MinInteractions: 8, MaxInteractions: 20));
+        using var model = new DiffuRec(data.Items, new DiffuRecOptions { Hidden = 16, Blocks = 1, Heads = 2, MaxLength = 10, Steps = 24, ImportanceSampling = true, BatchSize = 64 });
+        model.Fit(data, new TrainingOptions { MaxEpochs = 12 });
+        Assert.True(((LossSecondMomentSampler)model.Sampler).IsWarmedUp);
+    }
+
+    [Fact]
+    public void SASRec_is_causal()
+    {
+        TorchRuntime.Seed(4);
+        using var model = new SasRec(10, new NextItemOptions { Hidden = 16, MaxLength = 5 });
+        model.Network.eval();
+        using var _ = no_grad();
+        var a = model.Encode(tensor(new long[,] { { 0, 1, 2, 3, 4 } }));
+        var b = model.Encode(tensor(new long[,] { { 0, 1, 2, 3, 9 } }));
+        Assert.True(a[.., ..4, ..].allclose(b[.., ..4, ..], atol: 1e-6));
+        Assert.False(a[.., 4, ..].allclose(b[.., 4, ..], atol: 1e-6));
+    }
+
+    [Theory]
+    [InlineData("SASRec")]
+    [InlineData("GRU4Rec")]
+    public void Baselines_learn_synthetic_sequences(string name)
+    {
+        TorchRuntime.Seed(1);
+        var data = Planted();
+        using var model = Li2023.Create(name, data.Items, CPU);
+        var report = model.Fit(data, new TrainingOptions { MaxEpochs = 40 });
+        Assert.True(report.Epochs[^1].TrainLoss < report.Epochs[0].TrainLoss, name);
+        var m = Evaluator.Evaluate(model.Score, data, test: true, Masked, model.MaxLength, CPU);
+        Assert.True(m["HR@10"] > 0.4, $"{name}: {m}");
+    }
+
+    [Fact]
+    public void The_standard_protocol_masks_history_and_padding_the_official_one_does_not()
+    {
+        var data = Tiny();
+        // a model that always ranks item 0 (padding), then items 1..6 in order
+        Tensor Score(Tensor h) => arange(7, 0, -1, dtype: float32).unsqueeze(0).expand(h.shape[0], 7);
+        var official = Evaluator.Evaluate(Score, data, test: true, EvaluationProtocol.DiffuRec with { Ks = [1, 3] }, 4, CPU);
+        var standard = Evaluator.Evaluate(Score, data, test: true, EvaluationProtocol.Standard with { Metrics = ["HR"], Ks = [1] }, 4, CPU);
+        Assert.Equal(0, official["HR@1"]);      // top-1 is the padding id for everyone
+        Assert.Equal(50, official["HR@3"], 6);  // user 1's test item 2 is third (after 0 and 1); user 0's item 6 is last; ×100
+        Assert.Equal(1, standard["HR@1"], 6);   // masking 0 and the history puts each user's test item first
+    }
+
+    [Fact]
+    public void Trainer_any_metric_counts_an_evaluation_better_when_any_metric_improves()
+    {
+        TorchRuntime.Seed(1);
+        using var layer = nn.Linear(2, 1);
+        using var opt = optim.SGD(layer.parameters(), 0.01);
+        var values = new Queue<(double, double)>([(1, 1), (2, 0), (0, 0), (0, 3), (0, 0), (0, 0)]);
+        var report = Trainer.Fit(layer, [opt], _ => new[] { 0 }, _ => layer.call(ones(1, 2)).sum(), () =>
+        {
+            var (a, b) = values.Dequeue();
+            return new MetricSet(new Dictionary<string, double> { ["a"] = a, ["b"] = b }, EvaluationProtocol.Standard, 1);
+        }, new TrainingOptions { MaxEpochs = 6, Metric = TrainingOptions.AnyMetric, Patience = 2 });
+        Assert.Equal(4, report.BestEpoch);
+        Assert.Equal(6, report.Epochs.Count);
+    }
+
+    [Fact]
+    public void Li2023_maps_datasets_to_the_papers_names_and_finds_table_2()
+    {
+        Assert.Equal("Beauty", Li2023.PaperDataset("diffurec-amazon-beauty"));
+        Assert.Equal(7.9068, ReportedResults.Find("li2023", "Table 2", "Beauty", "DiffuRec", "HR(%)", 10)!.Value, 6);
+        Assert.Equal(16.8941, ReportedResults.Find("li2023", "Table 2", "ML-1M", "SASRec", "HR(%)", 10)!.Value, 6);
+        Assert.Throws<ReproDiffException>(() => Li2023.PaperDataset("diffrec-ml-1m-clean"));
+    }
+}
