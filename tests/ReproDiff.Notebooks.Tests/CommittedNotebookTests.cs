@@ -74,6 +74,23 @@ public partial class CommittedNotebookTests
             // The committed full-profile results: at least DiffRec and T-DiffRec on clean and noisy ML-1M (4 metrics each).
             Assert.True(r.Number("table_cells") >= 16, $"table cells {r.Number("table_cells")}");
         },
+        ["03-li2023-diffurec.ipynb"] = r =>
+        {
+            Assert.Equal(0.013125, r.Number("trunc_lin_beta_1"), 6);
+            Assert.True(r.Number("trunc_lin_one_minus_alphabar_T") > 0.99999);
+            Assert.True(r.Number("diffurec_last_loss") < 0.5 * r.Number("diffurec_first_loss"));
+            // On users with one planted topic, DiffuRec and the baselines must clear the most-popular floor by far.
+            Assert.True(r.Number("synthetic-seq-1_diffurec_hr@10") > 2 * r.Number("synthetic-seq-1_popular_hr@10"),
+                $"DiffuRec {r.Number("synthetic-seq-1_diffurec_hr@10")} vs popular {r.Number("synthetic-seq-1_popular_hr@10")}");
+            Assert.True(r.Number("synthetic-seq-1_gru4rec_hr@10") > 2 * r.Number("synthetic-seq-1_popular_hr@10"));
+            Assert.True(r.Number("synthetic-seq-1_sasrec_hr@10") > 2 * r.Number("synthetic-seq-1_popular_hr@10"));
+            // masking the history can only help on data without repeats
+            Assert.True(r.Number("synthetic-seq-1_diffurec_standard_hr@10") >= r.Number("synthetic-seq-1_diffurec_hr@10"));
+            Assert.True(r.Number("latency_ratio_T_over_1") > 4, $"latency ratio {r.Number("latency_ratio_T_over_1")}");
+            Assert.InRange(r.Number("seed_jaccard_top10"), 0, 1);
+            // The committed results: at least SASRec and GRU4Rec on Beauty, 6 official and 6 standard cells each.
+            Assert.True(r.Number("table_cells") >= 24, $"table cells {r.Number("table_cells")}");
+        },
     };
 
     [Theory]
