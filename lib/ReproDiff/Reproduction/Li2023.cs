@@ -73,6 +73,7 @@ public static class Li2023
             foreach (var model in models)
             {
                 var perSeed = new List<(IReadOnlyDictionary<string, double> Official, IReadOnlyDictionary<string, double> Standard)>();
+                var firstRun = runs.Count;
                 foreach (var seed in seeds)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -92,6 +93,8 @@ public static class Li2023
                     perSeed.Add((test.Values, masked.Values));
                     progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch} ({report.StopReason}), test {test}");
                 }
+                // A seed stopped by --budget-minutes did not converge: its cells say so beside the numeric verdict.
+                var budgeted = runs.Skip(firstRun).Any(r => r.StopReason.StartsWith("time budget", StringComparison.Ordinal));
                 foreach (var (protocol, pick) in new (EvaluationProtocol, Func<(IReadOnlyDictionary<string, double> O, IReadOnlyDictionary<string, double> S), IReadOnlyDictionary<string, double>>)[]
                          { (official, p => p.O), (standard, p => p.S) })
                     foreach (var metric in new[] { "HR", "NDCG" })
@@ -103,7 +106,8 @@ public static class Li2023
                             var reported = protocol == official ? ReportedResults.Find(Paper, "Table 2", paperDataset, model, metric + "(%)", k)?.Value : null;
                             var row = new ResultRow(Paper, "Table 2", dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
                             cells.Add(new ReproducedCell(Paper, reported is null ? "none (our standard protocol)" : "Table 2", dataset, model, metric, k,
-                                reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), row.Verdict, values));
+                                reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(),
+                                budgeted && reported is not null ? $"{row.Verdict} (not converged: stopped by the time budget)" : row.Verdict, values));
                         }
             }
         }
