@@ -1,11 +1,12 @@
 // L-DiffRec: Wang et al. 2023, "Diffusion Recommender Model" §3.4 (latent DiffRec). Items are clustered by k-means
-// over item embeddings (LightGCN's, as released in item_emb.npy); one variational encoder per cluster compresses that
-// cluster's part of the interaction vector; the encoders' means form the latent z_0 (size 300 in every released run),
-// where DiffRec's diffusion runs with an MLP denoiser; per-cluster decoders map back to items. Loss (L-DiffRec/main.py):
-// λ·diffusion + VAE (multinomial NLL + annealed KL) when reweighting, else diffusion + λ·VAE, with λ annealed per epoch
-// from `lamda` down to `anneal_cap` over `anneal_steps`, and the KL weight annealed per batch to `vae_anneal_cap`.
-// Two AdamW optimisers: lr1 for the autoencoder, lr2 for the denoiser.
-// Reference code: YiyanXu/DiffRec @ d35a6c6, L-DiffRec/models/Autoencoder.py, L-DiffRec/main.py.
+// over item embeddings (LightGCN's, as released in item_emb.npy); one variational encoder per cluster (Linear + tanh)
+// compresses that cluster's part of the interaction vector; the reparameterised samples form the latent z_0 (size 300 in
+// every released run) where DiffRec's diffusion runs with an MLP denoiser; one linear decoder maps the whole latent back
+// to items. Loss (L-DiffRec/main.py): λ·diffusion + VAE (multinomial NLL of the dropped-out input + annealed KL) when
+// reweighting, else diffusion + λ·VAE, with λ annealed per epoch from `lamda` down to `anneal_cap` over `anneal_steps`,
+// and the KL weight annealed per batch to `vae_anneal_cap`. Two AdamW optimisers: lr1 for the autoencoder, lr2 for the
+// denoiser. Reference code: YiyanXu/DiffRec @ d35a6c6, L-DiffRec/models/Autoencoder.py, L-DiffRec/models/DNN.py,
+// L-DiffRec/main.py (the first two read in forks that keep them unchanged; the snapshot we have lacks them).
 using ReproDiff.Data;
 using ReproDiff.Diffusion;
 using ReproDiff.Evaluation;
@@ -33,8 +34,12 @@ public sealed record LDiffRecOptions
     public int AnnealSteps { get; init; } = 500;
     public double VaeAnnealCap { get; init; } = 0.3;
     public int VaeAnnealSteps { get; init; } = 200;
-    /// <summary>The diffusion part: DiffRec's options (steps, noise, reweight, importance sampling), with <c>beta_fixed</c> off as in L-DiffRec/.</summary>
-    public DiffRecOptions Diffusion { get; init; } = new() { Steps = 40, NoiseScale = 0.005, NoiseMin = 5e-3, NoiseMax = 0.02, FixFirstBeta = false, Dropout = 0 };
+    /// <summary>
+    /// The diffusion part: DiffRec's options (steps, noise, reweight, importance sampling), with <c>beta_fixed</c> off as in
+    /// L-DiffRec/, and the latent denoiser's input dropout 0.5 (main.py builds its DNN without a dropout argument, so the
+    /// DNN's default 0.5 applies).
+    /// </summary>
+    public DiffRecOptions Diffusion { get; init; } = new() { Steps = 40, NoiseScale = 0.005, NoiseMin = 5e-3, NoiseMax = 0.02, FixFirstBeta = false, Dropout = 0.5 };
     public int BatchSize { get; init; } = 400;
     /// <summary>T-DiffRec's time weights on the input (LT-DiffRec); null is plain L-DiffRec.</summary>
     public double? TimeWeightMin { get; init; }
@@ -48,10 +53,18 @@ public sealed record LDiffRecOptions
     };
 }
 
-/// <summary>One variational encoder and one decoder per item cluster (the official <c>AutoEncoder</c> with out_dims []).</summary>
-public sealed class ClusteredAutoencoder : nn.Module<Tensor, (Tensor Mu, Tensor LogVar)>
+/// <summary>
+/// The official <c>AutoEncoder</c> with the released settings (in_dims [300], out_dims [], act_func tanh): input dropout,
+/// one variational encoder per item cluster, Linear(|cluster|, 2·latent_c) followed by tanh (the code appends the
+/// activation after every encoder layer, so μ and log σ² lie in (−1, 1)), and, because out_dims is empty, a single
+/// decoder Linear(latent, items) over the whole latent. Weights Xavier-normal, biases 0 (<c>xavier_normal_initialization</c>).
+/// The official decoder writes items in cluster order and maps them back; ours writes them in item order, the same layer
+/// with its rows permuted.
+/// </summary>
+public sealed class ClusteredAutoencoder : nn.Module<Tensor, (Tensor Input, Tensor Mu, Tensor LogVar)>
 {
-    readonly ModuleList<Linear> encoders, decoders;
+    readonly ModuleList<Linear> encoders;
+    readonly Linear decoder;
     readonly Dropout dropout;
     readonly Tensor[] itemsOf;      // item ids of each cluster
     public int[] LatentSizes { get; }
@@ -70,43 +83,36 @@ public sealed class ClusteredAutoencoder : nn.Module<Tensor, (Tensor Mu, Tensor 
         for (int c = 0; c < clusters - 1; c++) LatentSizes[c] = Math.Max(1, (int)(itemsOf[c].shape[0] * (long)latent / Items));
         LatentSizes[^1] = latent - LatentSizes[..^1].Sum();
         encoders = new ModuleList<Linear>(Enumerable.Range(0, clusters).Select(c => nn.Linear(itemsOf[c].shape[0], 2 * LatentSizes[c])).ToArray());
-        decoders = new ModuleList<Linear>(Enumerable.Range(0, clusters).Select(c => nn.Linear(LatentSizes[c], itemsOf[c].shape[0])).ToArray());
+        decoder = nn.Linear(latent, Items);
         dropout = nn.Dropout(dropoutRate);
         RegisterComponents();
         using var _ = no_grad();
-        foreach (var layer in encoders.Concat(decoders))
+        foreach (var layer in encoders.Append(decoder))
         {
             nn.init.xavier_normal_(layer.weight!);
-            layer.bias!.normal_(0, 0.001);
+            layer.bias!.zero_();
         }
     }
 
-    /// <summary>Per-cluster Gaussian posteriors, concatenated: μ and log σ² of the latent [B, latent].</summary>
-    public override (Tensor Mu, Tensor LogVar) forward(Tensor x)
+    /// <summary>
+    /// The dropped-out input (the official <c>Encode</c> returns it, and main.py reconstructs it rather than the clean
+    /// input) and the per-cluster Gaussian posteriors, concatenated: μ and log σ² of the latent [B, latent].
+    /// </summary>
+    public override (Tensor Input, Tensor Mu, Tensor LogVar) forward(Tensor x)
     {
         x = dropout.call(x);
         var mus = new List<Tensor>(); var logVars = new List<Tensor>();
         for (int c = 0; c < encoders.Count; c++)
         {
-            var h = encoders[c].call(x.index_select(1, itemsOf[c].to(x.device)));
+            var h = encoders[c].call(x.index_select(1, itemsOf[c].to(x.device))).tanh();
             mus.Add(h.narrow(1, 0, LatentSizes[c]));
             logVars.Add(h.narrow(1, LatentSizes[c], LatentSizes[c]));
         }
-        return (cat(mus, 1), cat(logVars, 1));
+        return (x, cat(mus, 1), cat(logVars, 1));
     }
 
-    /// <summary>Item logits [B, items] from a latent, each cluster's decoder writing its own items.</summary>
-    public Tensor Decode(Tensor z)
-    {
-        var output = zeros(z.shape[0], Items, z.dtype, z.device);
-        int offset = 0;
-        for (int c = 0; c < decoders.Count; c++)
-        {
-            output.index_copy_(1, itemsOf[c].to(z.device), decoders[c].call(z.narrow(1, offset, LatentSizes[c])));
-            offset += LatentSizes[c];
-        }
-        return output;
-    }
+    /// <summary>Item logits [B, items] from a latent [B, latent].</summary>
+    public Tensor Decode(Tensor z) => decoder.call(z);
 
     protected override void Dispose(bool disposing)
     {
@@ -148,6 +154,8 @@ public sealed class LDiffRec : IUserItemRecommender
         }
         Autoencoder.to(Device);
         Denoiser = new DiffRecDenoiser(options.Latent, options.MlpDims, options.Diffusion.EmbeddingSize, options.Diffusion.Dropout);
+        using (no_grad()) // L-DiffRec/models/DNN.py: xavier_normal_initialization, i.e. DiffRec's weight law with zero biases
+            foreach (var (name, p) in Denoiser.named_parameters()) if (name.EndsWith("bias")) p.zero_();
         Denoiser.to(Device);
         Diffusion = new GaussianDiffusion(options.Diffusion.Schedule(), Device);
         Sampler = options.Diffusion.ImportanceSampling ? new LossSecondMomentSampler(options.Diffusion.Steps) : new UniformTimestepSampler(options.Diffusion.Steps);
@@ -162,14 +170,14 @@ public sealed class LDiffRec : IUserItemRecommender
 
     public Tensor ComputeLoss(Tensor x)
     {
-        var (mu, logVar) = Autoencoder.call(x);
+        var (dropped, mu, logVar) = Autoencoder.call(x);
         var z0 = mu + (0.5 * logVar).exp() * randn_like(mu);                              // reparameterised latent
         var kl = (-0.5 * (1 + logVar - mu.square() - logVar.exp()).sum(1)).mean();
         var (t, pt) = Sampler.Sample(x.shape[0], Device);
         var diffusionLoss = Diffusion.TrainingLoss((zt, tt) => Denoiser.call(zt, tt), z0, t, pt, Options.Diffusion.MeanType, Options.Diffusion.Reweight);
         Sampler.Update(t, diffusionLoss.Weighted);
         var recon = Autoencoder.Decode(diffusionLoss.PredX0);
-        var nll = -(nn.functional.log_softmax(recon, 1) * x).sum(1).mean();
+        var nll = -(nn.functional.log_softmax(recon, 1) * dropped).sum(1).mean();   // compute_loss(batch_recon, batch_cate)
         var klWeight = Options.VaeAnnealSteps > 0 ? Math.Min(Options.VaeAnnealCap, (double)batchUpdates / Options.VaeAnnealSteps) : Options.VaeAnnealCap;
         batchUpdates++;
         var vae = nll + klWeight * kl;
@@ -183,7 +191,7 @@ public sealed class LDiffRec : IUserItemRecommender
         if (input is null) throw new InvalidOperationException("L-DiffRec: call Fit before scoring.");
         using var _ = no_grad();
         Autoencoder.eval(); Denoiser.eval();
-        var (mu, _) = Autoencoder.call(input.index_select(0, tensor(users, device: Device)));
+        var (_, mu, _) = Autoencoder.call(input.index_select(0, tensor(users, device: Device)));
         var z = Diffusion.PSample((zt, t) => Denoiser.call(zt, t), mu, PSampleOptions.DiffRec(Options.Diffusion.SamplingSteps));
         return Autoencoder.Decode(z);
     }

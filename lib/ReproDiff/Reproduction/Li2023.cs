@@ -89,7 +89,7 @@ public static class Li2023
                     var testSeconds = watch.Elapsed.TotalSeconds;
                     var masked = Evaluator.Evaluate(m.Score, data, test: true, standard, m.MaxLength, dev);
                     runs.Add(new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
-                        Math.Round(report.SecondsPerEpochMedian, 3), Math.Round(testSeconds, 1), test.Values));
+                        Math.Round(report.SecondsPerEpochMedian, 3), Math.Round(testSeconds, 1), test.Values) { Parameters = m.ParameterCount });
                     perSeed.Add((test.Values, masked.Values));
                     progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch} ({report.StopReason}), test {test}");
                 }

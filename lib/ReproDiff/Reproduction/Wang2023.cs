@@ -18,7 +18,11 @@ public sealed record ReproductionResult(EnvironmentReport Environment, string Co
 
 /// <summary>One seed's training: epochs, best epoch, stop reason, seconds, and the test metrics at the best epoch.</summary>
 public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs, int BestEpoch, string StopReason,
-    double TrainSeconds, double SecondsPerEpoch, double TestEvalSeconds, IReadOnlyDictionary<string, double> Test);
+    double TrainSeconds, double SecondsPerEpoch, double TestEvalSeconds, IReadOnlyDictionary<string, double> Test)
+{
+    /// <summary>Trainable parameters (Table 6's "#par."); absent in files written before it was recorded.</summary>
+    public long? Parameters { get; init; }
+}
 
 /// <summary>
 /// Wang et al. 2023 (DiffRec): which model and dataset map to which table, the released presets and the official
@@ -101,7 +105,7 @@ public static class Wang2023
                     watch.Restart();
                     var test = Evaluator.Evaluate(m.Score, data, test: true, protocol);
                     runs.Add(new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
-                        Math.Round(report.SecondsPerEpochMedian, 3), Math.Round(watch.Elapsed.TotalSeconds, 1), test.Values));
+                        Math.Round(report.SecondsPerEpochMedian, 3), Math.Round(watch.Elapsed.TotalSeconds, 1), test.Values) { Parameters = m.ParameterCount });
                     perSeed.Add(test.Values);
                     progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch}, test {test}");
                 }

@@ -35,7 +35,11 @@ public static class Bench
         var usedThreads = TorchRuntime.SetThreads(threads);
         TorchRuntime.Seed(seed);
         if (!Models.Contains(model)) throw new ReproDiffException($"--model {model}: bench supports {string.Join(", ", Models)} so far.");
-        if (Reproduction.Li2023.Models.Contains(model)) return RunSequential(model, dataset, epochs, dev, usedThreads, root, seed, evalUsers);
+        var sequential = Reproduction.Li2023.Models.Contains(model);
+        if (sequential != (DatasetCatalog.Get(dataset).Layout == "sequences"))
+            throw new ReproDiffException($"--model {model} is a {(sequential ? "next-item" : "user × item")} model but --dataset {dataset} holds " +
+                $"{(sequential ? "a user × item matrix" : "sequences")}; its datasets: {string.Join(", ", sequential ? Reproduction.Li2023.Datasets : Reproduction.Wang2023.Datasets)}.");
+        if (sequential) return RunSequential(model, dataset, epochs, dev, usedThreads, root, seed, evalUsers);
         var data = InteractionDataset.Load(root, dataset);
         using var m = Reproduction.Wang2023.Create(model, dataset, data, dev);
         var report = m.Fit(data, new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue }, seed: seed);
