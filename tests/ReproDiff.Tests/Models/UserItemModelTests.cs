@@ -93,6 +93,27 @@ public class LDiffRecTests
         Assert.NotEqual(labels[0], labels[99]);
     }
 
+    [Fact]
+    public void EncodersEndInTanhAndOneDecoderSpansAllItems()
+    {
+        // The released AutoEncoder (act_func tanh, out_dims []): μ and log σ² pass through tanh, and a single
+        // Linear(latent, items) decodes the whole latent.
+        ReproDiff.Runtime.TorchRuntime.Seed(2);
+        var emb = new float[60, 2];
+        for (int i = 0; i < 60; i++) { emb[i, 0] = i < 30 ? 5 + 0.01f * i : -5 - 0.01f * i; emb[i, 1] = 0.02f * (i % 7); }
+        using var m = new LDiffRec(emb, new LDiffRecOptions { Latent = 10 });
+        using var scope = NewDisposeScope();
+        m.Autoencoder.eval();
+        var x = rand(5, 60).lt(0.5).to_type(float32) * 100; // inputs large enough to push an affine encoder far past ±1
+        var (input, mu, logVar) = m.Autoencoder.call(x);
+        Assert.Equal(x.data<float>().ToArray(), input.data<float>().ToArray()); // eval: no dropout on the returned input
+        Assert.True(mu.abs().max().item<float>() <= 1 && logVar.abs().max().item<float>() <= 1); // tanh saturates to ±1 in float32
+        Assert.Equal(new long[] { 5, 60 }, m.Autoencoder.Decode(mu).shape);
+        long encoders = m.Autoencoder.ClusterSizes.Zip(m.Autoencoder.LatentSizes).Sum(p => (long)(p.First + 1) * 2 * p.Second);
+        long denoiser = (10 + 10) * 300 + 300 + 300 * 10 + 10 + 10 * 10 + 10;           // Linear(latent+emb, 300), Linear(300, latent), step embedding
+        Assert.Equal(encoders + (10 * 60 + 60) + denoiser, m.ParameterCount);
+    }
+
     [RealDataFact("diffrec-ml-1m-clean")]
     public void ClustersTheReleasedEmbeddingsAndSplitsTheLatentBySize()
     {
