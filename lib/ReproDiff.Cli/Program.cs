@@ -34,6 +34,7 @@ namespace ReproDiff.Cli
 
         public static int Run(string[] args)
         {
+            Runtime.TorchRuntime.RetainFreedMemory(); // speed of every training verb (environment/README.md); MALLOC_* variables opt out
             var parse = Build().Parse(args);
             if (parse.Errors.Count > 0)
             {

@@ -16,7 +16,8 @@ public sealed record EnvironmentReport(
     int Cores,
     string? GitCommit,
     string Machine,
-    DateTimeOffset Timestamp)
+    DateTimeOffset Timestamp,
+    string? Allocator = null)
 {
     /// <summary>Captures the current process's environment. Loads libtorch.</summary>
     public static EnvironmentReport Capture()
@@ -34,7 +35,8 @@ public sealed record EnvironmentReport(
             Cores: Environment.ProcessorCount,
             GitCommit: RepositoryLocator.GitCommit(),
             Machine: Environment.MachineName,
-            Timestamp: DateTimeOffset.UtcNow);
+            Timestamp: DateTimeOffset.UtcNow,
+            Allocator: TorchRuntime.Allocator ?? "C library defaults");
     }
 
     /// <summary>libtorch's version as shipped in the native package (TorchSharp pins one libtorch per release).</summary>
@@ -57,5 +59,6 @@ public sealed record EnvironmentReport(
         ("OS", Os), (".NET", DotNet), ("TorchSharp", TorchSharp), ("libtorch", LibTorch), ("backend", Backend),
         ("CUDA", CudaAvailable ? $"yes ({CudaDevices} device(s))" : "no"), ("threads", $"{Threads} of {Cores} cores"),
         ("git commit", GitCommit ?? "(not a git checkout)"), ("machine", Machine), ("time (UTC)", Timestamp.ToString("u")),
+        ("allocator", Allocator ?? "not recorded"),
     ];
 }

@@ -50,6 +50,33 @@ public static class TorchRuntime
     }
 
     /// <summary>
+    /// Keeps memory that libtorch frees inside the process (glibc only): no mmap for large blocks (<c>M_MMAP_MAX</c> 0)
+    /// and no trimming of the heap (<c>M_TRIM_THRESHOLD</c> 1 GiB). libtorch's CPU allocator has no cache, so by default
+    /// every large tensor is a fresh mmap whose pages the kernel faults in anew at every step; on the 2-core VM of
+    /// environment/README.md that was 37–71% of an epoch for the sequence models. Costs peak memory (see the README).
+    /// Returns what it did (also kept in <see cref="Allocator"/>), or null when it did nothing: not Linux/glibc,
+    /// <c>REPRODIFF_ALLOCATOR=default</c>, or <c>MALLOC_*</c> variables that tune glibc already.
+    /// </summary>
+    public static string? RetainFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("REPRODIFF_ALLOCATOR") == "default") return null;
+        if (Environment.GetEnvironmentVariables().Keys.Cast<string>().Any(k => k.StartsWith("MALLOC_", StringComparison.Ordinal))) return null;
+        try
+        {
+            const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
+            if (mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1) Allocator = "glibc: mmap off, trim threshold 1 GiB";
+            return Allocator;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return null; } // musl and others
+    }
+
+    /// <summary>The allocator setting <see cref="RetainFreedMemory"/> made in this process; null: the C library's defaults.</summary>
+    public static string? Allocator { get; private set; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallopt")]
+    static extern int mallopt(int param, int value);
+
+    /// <summary>
     /// Loads libtorch and runs one tiny training step. Returns null on success, else the reason it failed,
     /// with the GLIBCXX diagnosis when that is the cause (TorchSharp's own message blames a missing package).
     /// </summary>

@@ -42,6 +42,20 @@ public class CliTests
         Assert.Contains("not present", r.Stdout);
     }
 
+    [Theory]
+    [InlineData(null, null, "glibc: mmap off, trim threshold 1 GiB")]
+    [InlineData("REPRODIFF_ALLOCATOR", "default", "C library defaults")]
+    [InlineData("MALLOC_MMAP_THRESHOLD_", "131072", "C library defaults")]   // the user's own glibc tuning wins
+    public void TheCliKeepsFreedMemoryUnlessTheEnvironmentSaysOtherwise(string? variable, string? value, string expected)
+    {
+        var env = new Dictionary<string, string?> { ["REPRODIFF_ALLOCATOR"] = null, ["MALLOC_MMAP_THRESHOLD_"] = null };
+        if (variable is not null) env[variable] = value;
+        var r = CliProcess.RunIn(Environment.CurrentDirectory, env, "doctor", "--data", Directory.CreateTempSubdirectory("reprodiff-alloc").FullName);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        var line = r.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("allocator", StringComparison.Ordinal));
+        Assert.Equal(expected, line.Trim()["allocator".Length..].Trim());
+    }
+
     [RealDataFact("diffrec-ml-1m-clean", "diffrec-ml-1m-noisy", "diffurec-amazon-beauty", "diffurec-ml-1m", "diffurec-toys")]
     public void DoctorListsTheSharedDatasetsWithChecksumsOk()
     {
