@@ -34,7 +34,7 @@ namespace ReproDiff.Cli
 
         public static int Run(string[] args)
         {
-            Runtime.TorchRuntime.RetainFreedMemory(); // speed of every training verb (environment/README.md); MALLOC_* variables opt out
+            Runtime.TorchRuntime.RetainFreedMemory(); // faster training steps (environment/README.md); REPRODIFF_ALLOCATOR=default or MALLOC_* opt out
             var parse = Build().Parse(args);
             if (parse.Errors.Count > 0)
             {

@@ -52,8 +52,8 @@ public static class TorchRuntime
     /// <summary>
     /// Keeps memory that libtorch frees inside the process (glibc only): no mmap for large blocks (<c>M_MMAP_MAX</c> 0)
     /// and no trimming of the heap (<c>M_TRIM_THRESHOLD</c> 1 GiB). libtorch's CPU allocator has no cache, so by default
-    /// every large tensor is a fresh mmap whose pages the kernel faults in anew at every step; on the 2-core VM of
-    /// environment/README.md that was 37–71% of an epoch for the sequence models. Costs peak memory (see the README).
+    /// a tensor above glibc's mmap threshold is a fresh mmap whose pages the kernel faults in anew at every step; on the
+    /// 2-core VM of environment/README.md that was 15% (DiffuRec) to 75% (GRU4Rec) of an epoch. Costs peak memory.
     /// Returns what it did (also kept in <see cref="Allocator"/>), or null when it did nothing: not Linux/glibc,
     /// <c>REPRODIFF_ALLOCATOR=default</c>, or <c>MALLOC_*</c> variables that tune glibc already.
     /// </summary>
