@@ -36,7 +36,7 @@ public sealed record EnvironmentReport(
             GitCommit: RepositoryLocator.GitCommit(),
             Machine: Environment.MachineName,
             Timestamp: DateTimeOffset.UtcNow,
-            Allocator: TorchRuntime.Allocator ?? "C library defaults");
+            Allocator: TorchRuntime.Allocator);
     }
 
     /// <summary>libtorch's version as shipped in the native package (TorchSharp pins one libtorch per release).</summary>

@@ -64,14 +64,14 @@ public static class TorchRuntime
         try
         {
             const int M_TRIM_THRESHOLD = -1, M_MMAP_MAX = -4;
-            if (mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1) Allocator = "glibc: mmap off, trim threshold 1 GiB";
-            return Allocator;
+            if (mallopt(M_MMAP_MAX, 0) != 1 || mallopt(M_TRIM_THRESHOLD, 1 << 30) != 1) return null;
+            return Allocator = "glibc: mmap off, trim threshold 1 GiB";
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return null; } // musl and others
     }
 
-    /// <summary>The allocator setting <see cref="RetainFreedMemory"/> made in this process; null: the C library's defaults.</summary>
-    public static string? Allocator { get; private set; }
+    /// <summary>The allocator setting of this process: what <see cref="RetainFreedMemory"/> made, else the C library's defaults.</summary>
+    public static string Allocator { get; private set; } = "C library defaults";
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallopt")]
     static extern int mallopt(int param, int value);

@@ -22,7 +22,7 @@ public sealed record BenchResult(
     /// <summary>Users actually evaluated; <see cref="EvalSec"/> is scaled from them to all users when fewer.</summary>
     [JsonPropertyName("eval_users_timed")] public int? EvalUsers { get; init; }
     /// <summary>The allocator setting of the process (<see cref="TorchRuntime.RetainFreedMemory"/>); it moves both speed and peak memory.</summary>
-    [JsonPropertyName("allocator")] public string Allocator { get; init; } = TorchRuntime.Allocator ?? "C library defaults";
+    [JsonPropertyName("allocator")] public string Allocator { get; init; } = TorchRuntime.Allocator;
 }
 
 /// <summary>Times N training epochs (no evaluation inside) and one full validation evaluation with the official protocol.</summary>
