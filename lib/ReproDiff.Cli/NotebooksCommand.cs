@@ -7,7 +7,11 @@ using Spectre.Console;
 
 namespace ReproDiff.Cli;
 
-/// <summary><c>reprodiff notebooks run</c> (each notebook in its own process) and the hidden <c>exec</c> that runs one in-process.</summary>
+/// <summary>
+/// <c>reprodiff notebooks setup</c> (publish the library for the kernel, restore the kernel tools), <c>run</c> (each notebook
+/// in its own process, in our runner or with <c>--kernel</c> in the real .NET Interactive kernel) and the hidden <c>exec</c>
+/// that runs one in-process.
+/// </summary>
 static class NotebooksCommand
 {
     static readonly Option<string?> Profile = new("--profile") { Description = "quick (minutes on 2 CPU cores) or full (the papers' settings)." };
@@ -21,8 +25,9 @@ static class NotebooksCommand
         var paths = new Argument<string[]>("notebook") { Description = "Notebooks to run (default: every notebooks/*.ipynb).", Arity = ArgumentArity.ZeroOrMore };
         var outDir = new Option<string?>("--out-dir") { Description = "Where executed notebooks and the summary go (default: artifacts/notebooks)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds per notebook before it is killed.", DefaultValueFactory = _ => 1800 };
+        var kernel = new Option<bool>("--kernel") { Description = "Run in the real .NET Interactive kernel (dotnet-repl) instead of our runner; needs `notebooks setup`." };
         var run = new Command("run", "Run notebooks headlessly, each in its own process; write executed copies and a summary.")
-            { paths, Profile, Params, outDir, timeout };
+            { paths, Profile, Params, outDir, timeout, kernel };
         run.SetAction(async (parse, cancel) =>
         {
             var repo = RepositoryLocator.FindRoot();
@@ -32,18 +37,26 @@ static class NotebooksCommand
                     : throw new ReproDiffException("no notebooks given and no notebooks/ folder found; pass notebook paths.");
             foreach (var f in files) if (!File.Exists(f)) throw new ReproDiffException($"{f}: notebook not found.");
             var parameters = NotebookParameters.ParsePairs(parse.GetValue(Params) ?? []);
-            var dir = Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine(repo ?? ".", "artifacts", "notebooks"));
-            Directory.CreateDirectory(dir);
             var profile = parse.GetValue(Profile);
+            // Validate every parameter against every notebook before anything runs or is written (a bad value exits 2).
+            foreach (var f in files)
+            {
+                var values = new Dictionary<string, string>(parameters);
+                if (profile is not null) values["Profile"] = profile;
+                NotebookParameters.Find(NotebookDocument.Load(f)).Apply(values);
+            }
+            var useKernel = parse.GetValue(kernel);
+            if (useKernel) SetupCheck(repo);
+            var dir = Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine(repo ?? ".", "artifacts", useKernel ? "notebooks-kernel" : "notebooks"));
+            Directory.CreateDirectory(dir);
 
             var results = new List<NotebookResult>();
             foreach (var f in files)
             {
-                Cli.Out.MarkupLine($"[grey]running[/] {Markup.Escape(Path.GetFileName(f))} [grey](profile {profile ?? "as written"})[/]");
-                var r = await NotebookProcess.RunAsync(f, new NotebookRunOptions
-                {
-                    Profile = profile, Parameters = parameters, OutputPath = Path.Combine(dir, Path.GetFileName(f)),
-                }, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancel: cancel);
+                Cli.Out.MarkupLine($"[grey]running[/] {Markup.Escape(Path.GetFileName(f))} [grey](profile {profile ?? "as written"}, {(useKernel ? "real kernel" : "runner")})[/]");
+                var options = new NotebookRunOptions { Profile = profile, Parameters = parameters, OutputPath = Path.Combine(dir, Path.GetFileName(f)) };
+                var limit = TimeSpan.FromSeconds(parse.GetValue(timeout));
+                var r = useKernel ? await KernelRunner.RunAsync(f, options, limit, cancel) : await NotebookProcess.RunAsync(f, options, limit, cancel: cancel);
                 results.Add(r);
                 Cli.Out.MarkupLine($"  {(r.Passed ? "[green]passed[/]" : "[red]failed[/]")} in {r.Seconds:F1} s");
             }
@@ -83,9 +96,30 @@ static class NotebooksCommand
             return result.Passed ? 0 : 1;
         });
 
+        var setup = new Command("setup", "Publish the library into artifacts/notebook (what the notebooks' setup cell loads) and restore the kernel tools.");
+        setup.SetAction(async (parse, cancel) =>
+        {
+            var repo = RepositoryLocator.FindRoot() ?? throw new ReproDiffException("`notebooks setup` runs inside a ReproDiff checkout.");
+            foreach (var (what, args) in NotebookSetup.Steps(repo))
+            {
+                Cli.Out.MarkupLine($"[grey]{Markup.Escape(what)}[/]");
+                var (code, output) = await NotebookSetup.RunAsync(repo, args, cancel);
+                if (code != 0) { Console.Error.WriteLine(output); Console.Error.WriteLine($"reprodiff: {what} failed (exit code {code})."); return 1; }
+            }
+            Console.WriteLine($"notebooks ready: {Path.Combine(repo, "artifacts", "notebook", "ReproDiff.dll")}; open notebooks/ in VS Code or Jupyter, or run `reprodiff notebooks run --kernel`.");
+            return 0;
+        });
+
+        notebooks.Add(setup);
         notebooks.Add(run);
         notebooks.Add(exec);
         return notebooks;
+    }
+
+    static void SetupCheck(string? repo)
+    {
+        if (repo is null || !File.Exists(Path.Combine(repo, "artifacts", "notebook", "ReproDiff.dll")))
+            throw new ReproDiffException("--kernel: the library is not published for the notebooks; run `reprodiff notebooks setup` first.");
     }
 
     static void WriteSummary(IReadOnlyList<NotebookResult> results, string dir)
@@ -105,7 +139,9 @@ static class NotebooksCommand
                 r.Passed ? "[green]passed[/]" : "[red]failed[/]", Markup.Escape(rec));
             md.Append($"| {r.Notebook} | {r.CellsRun}/{r.CodeCells} | {r.Seconds:F1} | {r.Status} | {rec} |\n");
         }
-        Cli.Out.Write(t);
+        // In logs and CI (output redirected) the Markdown table: one line per notebook, never wrapped at 80 columns.
+        if (Console.IsOutputRedirected) Console.Write(md.ToString());
+        else Cli.Out.Write(t);
         foreach (var (name, text) in new[] { ("summary.md", md.ToString()), ("summary.json", JsonSerializer.Serialize(results, NotebookProcess.Json)) })
         {
             var path = Path.Combine(dir, name);

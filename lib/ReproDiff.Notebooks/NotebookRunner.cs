@@ -75,6 +75,7 @@ public static partial class NotebookRunner
         var figures = options.OutputPath is null ? null
             : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.OutputPath))!, Path.GetFileNameWithoutExtension(options.OutputPath) + ".figures");
         var formatter = new OutputFormatter(figures);
+        Plots.NewPage(); // the notebook's first chart carries plotly.js
         var timings = new List<CellTiming>();
         var results = new List<RecordedResult>();
         string? error = null;

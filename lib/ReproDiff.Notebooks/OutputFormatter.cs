@@ -2,20 +2,21 @@ using System.Collections;
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Nodes;
-using Plotly.NET;
+using System.Net;
+using System.Text;
+using Microsoft.Data.Analysis;
 using ReproDiff.Reporting;
 
 namespace ReproDiff.Notebooks;
 
 /// <summary>
-/// Turns displayed values into nbformat MIME bundles. Plotly charts (a <see cref="GenericChart"/>, or HTML from
-/// <see cref="Plots.Html"/>) become self-contained HTML that renders offline: plotly.js is inlined in front of the first
-/// chart of a notebook and later charts reuse it (one page, one library). Every chart is also saved as a standalone
-/// offline HTML file in <c>figureFolder</c>.
+/// Turns displayed values into nbformat MIME bundles, as the kernel does: a <see cref="Figure"/> or chart HTML from
+/// <see cref="Plots.Html"/> as its HTML fragment (the library inlines plotly.js in the first chart of a notebook, see
+/// <see cref="Plots.NewPage"/>), a DataFrame as an HTML table (the kernel's Microsoft.Data.Analysis extension), other
+/// values as text. Every chart is also saved as a standalone offline HTML file in <c>figureFolder</c>.
 /// </summary>
 internal sealed class OutputFormatter(string? figureFolder)
 {
-    bool plotlyInlined;
     int figures;
 
     public JsonObject Format(object? value, string[] mimeTypes)
@@ -35,9 +36,11 @@ internal sealed class OutputFormatter(string? figureFolder)
             case HtmlContent h:
                 bundle["text/html"] = NotebookDocument.SplitSource(Html(h.Html));
                 break;
-            case GenericChart chart:
-                bundle["text/html"] = NotebookDocument.SplitSource(Html(Plots.Html(chart)));
-                bundle["text/plain"] = "Plotly chart";
+            case Figure figure:
+                bundle["text/html"] = NotebookDocument.SplitSource(Html(Plots.Html(figure)));
+                break;
+            case DataFrame frame:
+                bundle["text/html"] = NotebookDocument.SplitSource(FrameHtml(frame));
                 break;
             case TorchSharp.torch.Tensor t:
                 bundle["text/plain"] = NotebookDocument.SplitSource(t.ToString(TorchSharp.TensorStringStyle.Numpy));
@@ -60,17 +63,30 @@ internal sealed class OutputFormatter(string? figureFolder)
         _ => value.ToString() ?? "",
     };
 
-    /// <summary>HTML as shown; a Plotly fragment is saved as a figure file and gets plotly.js inlined the first time.</summary>
+    /// <summary>HTML as shown; a chart fragment is also saved as a standalone figure file.</summary>
     string Html(string html)
     {
-        if (!html.Contains(Plots.Marker, StringComparison.Ordinal)) return html;
-        if (figureFolder is not null)
+        if (figureFolder is not null && html.Contains(Plots.Marker, StringComparison.Ordinal))
         {
             Directory.CreateDirectory(figureFolder);
             AtomicFile.WriteAllText(Path.Combine(figureFolder, $"figure-{++figures:D2}.html"), Plots.Standalone(html));
         }
-        if (plotlyInlined) return html;
-        plotlyInlined = true;
-        return $"<script type=\"text/javascript\">{Plots.PlotlyJs}</script>\n{html}";
+        return html;
+    }
+
+    /// <summary>A DataFrame as an HTML table with an index column, like the kernel's DataFrame formatter (first 1,000 rows).</summary>
+    internal static string FrameHtml(DataFrame frame)
+    {
+        var sb = new StringBuilder("<table class=\"reprodiff-frame\"><thead><tr><th><i>index</i></th>");
+        foreach (var c in frame.Columns) sb.Append("<th>").Append(WebUtility.HtmlEncode(c.Name)).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        for (long i = 0; i < Math.Min(frame.Rows.Count, 1000); i++)
+        {
+            sb.Append("<tr><td><i>").Append(i).Append("</i></td>");
+            foreach (var c in frame.Columns)
+                sb.Append("<td>").Append(WebUtility.HtmlEncode(c[i] is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : c[i]?.ToString() ?? "")).Append("</td>");
+            sb.Append("</tr>");
+        }
+        return sb.Append("</tbody></table>").ToString();
     }
 }

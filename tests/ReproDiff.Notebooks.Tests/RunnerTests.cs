@@ -36,7 +36,7 @@ public class RunnerTests
     [Theory]
     [InlineData("#r \"nuget: TorchSharp-cpu, 0.106.0\"", "test.ipynb#cell3(1,1): #r \"nuget: TorchSharp-cpu, 0.106.0\" differs from Directory.Packages.props (0.107.0).")]
     [InlineData("#r \"nuget: Newtonsoft.Json, 13.0.1\"", "test.ipynb#cell3(1,1): package 'Newtonsoft.Json' is not pinned in Directory.Packages.props.")]
-    [InlineData("#r \"nuget: Plotly.NET\"", "test.ipynb#cell3(1,1): #r \"nuget: Plotly.NET\" has no version; pin it: #r \"nuget: Plotly.NET, 6.0.0\".")]
+    [InlineData("#r \"nuget: Microsoft.Data.Analysis\"", "test.ipynb#cell3(1,1): #r \"nuget: Microsoft.Data.Analysis\" has no version; pin it: #r \"nuget: Microsoft.Data.Analysis, 0.23.1\".")]
     [InlineData("var x = 1;\n#!whos", "test.ipynb#cell3(2,1): unknown magic command '#!whos' (the headless runner understands #!csharp and #!time).")]
     public async Task DirectiveErrorsNameTheCell(string cell, string expected)
     {
@@ -149,7 +149,7 @@ public class RunnerTests
     [Fact]
     public async Task PlotlyChartsAreInlinedOnceAndSavedAsOfflineFigures()
     {
-        var chart = "display(Plotly.NET.CSharp.Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 3.0, 4 }));";
+        var chart = "display(HTML(ReproDiff.Reporting.Plots.Html(ReproDiff.Reporting.Plots.Lines(\"t\", \"x\", \"y\", new[] { new ReproDiff.Reporting.Series(\"a\", new[] { 1.0, 2 }, new[] { 3.0, 4 }) }))));";
         var path = NotebookBuilder.WithCell(chart + "\n" + chart);
         var output = Path.Combine(Path.GetDirectoryName(path)!, "executed.ipynb");
         var r = await Run(path, new NotebookRunOptions { OutputPath = output });

@@ -1,78 +1,176 @@
+using System.Net;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using Plotly.NET;
-using Chart = Plotly.NET.CSharp.Chart;
+using System.Text.Json.Nodes;
 
 namespace ReproDiff.Reporting;
 
-/// <summary>One named line or point cloud of a chart.</summary>
-public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+/// <summary>One named line or point cloud of a chart; <paramref name="ErrorY"/> gives ± error bars (e.g. std over seeds).</summary>
+public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, IReadOnlyList<double>? ErrorY = null);
+
+/// <summary>One group of bars: a value (and optional ± error) per category.</summary>
+public sealed record BarGroup(string Name, IReadOnlyList<double> Values, IReadOnlyList<double>? Errors = null);
 
 /// <summary>
-/// Plotly charts for the notebooks and reports. <see cref="Html"/> gives a fragment for <c>display(HTML(...))</c> in VS Code
-/// or Jupyter (it loads plotly.js from the CDN only when the page has none); <see cref="Save"/> writes a self-contained file
-/// with plotly.js inlined, which renders offline, and the chart's data beside it as JSON.
+/// A plotly.js figure: its <c>data</c> (traces) and <c>layout</c> as JSON, exactly what <c>Plotly.newPlot</c> takes.
+/// The library builds figures itself instead of through Plotly.NET, because Plotly.NET needs FSharp.Core 10.1 and the
+/// .NET Interactive kernel ships 10.0 (environment/README.md, "Charts and tables").
 /// </summary>
-public static partial class Plots
+public sealed class Figure(JsonArray data, JsonObject layout)
+{
+    public JsonArray Data { get; } = data;
+    public JsonObject Layout { get; } = layout;
+
+    /// <summary>The figure as plotly.js JSON: <c>{"data": [...], "layout": {...}}</c>.</summary>
+    public string ToJson() => new JsonObject { ["data"] = Data.DeepClone(), ["layout"] = Layout.DeepClone() }.ToJsonString();
+
+    /// <summary>The HTML fragment that draws it (see <see cref="Plots.Html"/>); lets the runner and kernels display a figure directly.</summary>
+    public string ToHtml() => Plots.Html(this);
+
+    public override string ToString() => $"Figure: {(string?)Layout["title"]?["text"]} ({Data.Count} trace(s))";
+}
+
+/// <summary>
+/// Charts for the notebooks and reports, drawn by plotly.js. plotly.js is taken at build time from the Plotly.NET
+/// package (it embeds the minified file) and embedded in this library, so charts render offline: the first fragment
+/// of a page carries plotly.js inline and later ones reuse it. Works the same in the .NET Interactive kernel
+/// (VS Code, Jupyter, dotnet-repl), in the headless runner and in standalone files.
+/// </summary>
+public static class Plots
 {
     public const string PlotlyVersion = "2.28.0";
-    /// <summary>Marks HTML produced by <see cref="Html"/>, so the headless runner can inline plotly.js once per notebook.</summary>
+    /// <summary>Marks chart fragments, so the runner can save each as a standalone figure file.</summary>
     public const string Marker = "data-reprodiff-plotly";
+    /// <summary>Marks the inline plotly.js block that the first fragment of a page carries.</summary>
+    public const string LibraryMarker = "data-reprodiff-plotlyjs";
 
     static readonly Lazy<string> plotlyJs = new(() =>
     {
-        using var s = typeof(GenericChart).Assembly.GetManifestResourceStream($"Plotly.NET.plotly-{PlotlyVersion}.min.js")
-                      ?? throw new InvalidOperationException($"plotly.js {PlotlyVersion} is not embedded in Plotly.NET.");
+        using var s = typeof(Plots).Assembly.GetManifestResourceStream("ReproDiff.plotly.min.js")
+                      ?? throw new InvalidOperationException("plotly.js is not embedded in ReproDiff.dll (the build extracts it from the Plotly.NET package).");
         return new StreamReader(s).ReadToEnd();
     });
 
-    /// <summary>plotly.js itself, from the copy embedded in Plotly.NET (no network needed).</summary>
+    /// <summary>plotly.js itself (no network needed).</summary>
     public static string PlotlyJs => plotlyJs.Value;
 
-    public static GenericChart Lines(string title, string xTitle, string yTitle, IEnumerable<Series> series, bool logY = false, bool markers = false) =>
-        Style(Chart.Combine(series.Select(s => Chart.Line<double, double, string>(x: s.X, y: s.Y, Name: s.Name, ShowMarkers: markers))), title, xTitle, yTitle, logY);
+    static int pageHasLibrary;
 
-    public static GenericChart Points(string title, string xTitle, string yTitle, IEnumerable<Series> series) =>
-        Style(Chart.Combine(series.Select(s => Chart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name, Opacity: 0.6))), title, xTitle, yTitle, false);
+    /// <summary>Starts a new page: the next <see cref="Html"/> fragment carries plotly.js again (the runner calls this per notebook).</summary>
+    public static void NewPage() => Interlocked.Exchange(ref pageHasLibrary, 0);
 
-    public static GenericChart Bars(string title, string yTitle, IReadOnlyList<string> categories, IEnumerable<(string Name, IReadOnlyList<double> Values)> groups) =>
-        Style(Chart.Combine(groups.Select(g => Chart.Column<double, string, string>(values: g.Values, Keys: new Plotly.NET.CSharp.Optional<IEnumerable<string>>(categories, true), Name: g.Name))), title, "", yTitle, false);
+    public static Figure Lines(string title, string xTitle, string yTitle, IEnumerable<Series> series, bool logY = false, bool markers = false) =>
+        Make(title, xTitle, yTitle, logY, series.Select(s => Trace(s, markers ? "lines+markers" : "lines")));
 
-    static GenericChart Style(GenericChart chart, string title, string xTitle, string yTitle, bool logY) =>
-        Plotly.NET.CSharp.GenericChartExtensions.WithYAxisStyle<double, double, string>(
-                Plotly.NET.CSharp.GenericChartExtensions.WithXAxisStyle<double, double, string>(chart, TitleText: xTitle), TitleText: yTitle,
-                AxisType: logY ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear)
-            .WithTitleText(title);
+    public static Figure Points(string title, string xTitle, string yTitle, IEnumerable<Series> series) =>
+        Make(title, xTitle, yTitle, false, series.Select(s =>
+        {
+            var t = Trace(s, "markers");
+            t["opacity"] = 0.6;
+            t["marker"] = new JsonObject { ["size"] = 5 };
+            return t;
+        }));
 
-    static GenericChart WithTitleText(this GenericChart chart, string title) =>
-        Plotly.NET.Chart.withSize(760.0, 420.0).Invoke(Plotly.NET.Chart.withTitle(title, null).Invoke(chart));
-
-    [GeneratedRegex(@"(renderPlotly_\w+)\(\);\s*</script>")]
-    private static partial Regex RenderCall();
-
-    /// <summary>
-    /// An HTML fragment that draws the chart: plotly.js from the page if present, else from the CDN. For offline copies the
-    /// headless runner puts the embedded plotly.js in front of the first such fragment of a notebook.
-    /// </summary>
-    public static string Html(GenericChart chart)
+    /// <summary>Grouped bars over <paramref name="categories"/>; category labels are never clipped (automargin).</summary>
+    public static Figure Bars(string title, string yTitle, IReadOnlyList<string> categories, IEnumerable<BarGroup> groups, string xTitle = "")
     {
-        var html = GenericChart.toChartHTML(chart);
-        var loader = $"if (window.Plotly) {{ $1(); }} else {{ var s = document.createElement('script'); " +
-                     $"s.src = 'https://cdn.plot.ly/plotly-{PlotlyVersion}.min.js'; s.onload = $1; document.head.appendChild(s); }}\n</script>";
-        return $"<div {Marker}=\"{PlotlyVersion}\">" + RenderCall().Replace(html, loader, 1) + "</div>";
+        var traces = groups.Select(g =>
+        {
+            if (g.Values.Count != categories.Count)
+                throw new ArgumentException($"bar group '{g.Name}' has {g.Values.Count} values for {categories.Count} categories.", nameof(groups));
+            var t = new JsonObject { ["type"] = "bar", ["name"] = g.Name, ["x"] = Strings(categories), ["y"] = Numbers(g.Values) };
+            if (g.Errors is { } e) t["error_y"] = new JsonObject { ["type"] = "data", ["array"] = Numbers(e), ["visible"] = true };
+            return t;
+        });
+        var fig = Make(title, xTitle, yTitle, false, traces);
+        fig.Layout["barmode"] = "group";
+        return fig;
     }
 
-    /// <summary>A complete HTML page with plotly.js inlined around a fragment from <see cref="Html"/>: renders offline.</summary>
-    public static string Standalone(string fragment) =>
-        $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><script type=\"text/javascript\">{PlotlyJs}</script></head>\n<body>{fragment}</body></html>\n";
+    /// <summary>Bars from (name, values) pairs, without error bars.</summary>
+    public static Figure Bars(string title, string yTitle, IReadOnlyList<string> categories, IEnumerable<(string Name, IReadOnlyList<double> Values)> groups) =>
+        Bars(title, yTitle, categories, groups.Select(g => new BarGroup(g.Name, g.Values)));
+
+    static JsonObject Trace(Series s, string mode)
+    {
+        if (s.X.Count != s.Y.Count) throw new ArgumentException($"series '{s.Name}' has {s.X.Count} x and {s.Y.Count} y values.");
+        var t = new JsonObject { ["type"] = "scatter", ["mode"] = mode, ["name"] = s.Name, ["x"] = Numbers(s.X), ["y"] = Numbers(s.Y) };
+        if (s.ErrorY is { } e) t["error_y"] = new JsonObject { ["type"] = "data", ["array"] = Numbers(e), ["visible"] = true };
+        return t;
+    }
+
+    static Figure Make(string title, string xTitle, string yTitle, bool logY, IEnumerable<JsonObject> traces)
+    {
+        var data = new JsonArray(traces.Cast<JsonNode?>().ToArray());
+        var layout = new JsonObject
+        {
+            ["title"] = new JsonObject { ["text"] = title },
+            ["width"] = 760,
+            ["height"] = 440,
+            ["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = xTitle }, ["automargin"] = true },
+            ["yaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = yTitle }, ["type"] = logY ? "log" : "linear", ["automargin"] = true },
+            ["legend"] = new JsonObject { ["orientation"] = "h", ["y"] = -0.25 },
+            ["margin"] = new JsonObject { ["t"] = 60, ["b"] = 40 },
+        };
+        return new Figure(data, layout);
+    }
+
+    // NaN/∞ are not JSON: plotly.js reads null as a gap.
+    static JsonArray Numbers(IEnumerable<double> values) => new(values.Select(v => double.IsFinite(v) ? JsonValue.Create(v) : null).Cast<JsonNode?>().ToArray());
+    static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 
     /// <summary>
-    /// Saves the chart as a self-contained offline HTML file at <paramref name="path"/> and, when given, its data as
+    /// An HTML fragment that draws the figure, for <c>display(HTML(...))</c> in VS Code, Jupyter or dotnet-repl. The first
+    /// fragment of a page (process, or since <see cref="NewPage"/>) carries plotly.js inline; later fragments wait for it
+    /// and fall back to the CDN only if the page has none (for example when the first chart's output was cleared).
+    /// </summary>
+    public static string Html(Figure figure)
+    {
+        var id = "reprodiff-" + Guid.NewGuid().ToString("N")[..12];
+        var library = Interlocked.Exchange(ref pageHasLibrary, 1) == 0
+            ? $"<script type=\"text/javascript\" {LibraryMarker}=\"{PlotlyVersion}\">{PlotlyJs}</script>\n" : "";
+        var json = figure.ToJson().Replace("</", "<\\/", StringComparison.Ordinal);
+        var draw = $$"""
+            <script type="text/javascript">
+            (function () {
+              var fig = {{json}};
+              var draw = function () { Plotly.newPlot('{{id}}', fig.data, fig.layout, { responsive: true }); };
+              var tries = 0;
+              var wait = function () {
+                if (window.Plotly) { draw(); return; }
+                if (++tries < 20) { setTimeout(wait, 50); return; }
+                var s = document.createElement('script');
+                s.src = 'https://cdn.plot.ly/plotly-{{PlotlyVersion}}.min.js'; s.onload = draw; document.head.appendChild(s);
+              };
+              wait();
+            })();
+            </script>
+            """;
+        return $"{library}<div {Marker}=\"{PlotlyVersion}\"><div id=\"{id}\" aria-label=\"{WebUtility.HtmlEncode((string?)figure.Layout["title"]?["text"] ?? "chart")}\"></div>\n{draw}</div>";
+    }
+
+    /// <summary>Removes the inline plotly.js block from a fragment (the caller supplies plotly.js once per page).</summary>
+    public static string WithoutLibrary(string fragment)
+    {
+        var start = fragment.IndexOf($"<script type=\"text/javascript\" {LibraryMarker}", StringComparison.Ordinal);
+        if (start < 0) return fragment;
+        var end = fragment.IndexOf("</script>\n", start, StringComparison.Ordinal);
+        return end < 0 ? fragment : fragment.Remove(start, end + "</script>\n".Length - start);
+    }
+
+    /// <summary>A complete HTML page with plotly.js inlined once around fragments from <see cref="Html"/>: renders offline.</summary>
+    public static string Standalone(string fragment, string title = "ReproDiff") =>
+        $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{WebUtility.HtmlEncode(title)}</title>" +
+        $"<script type=\"text/javascript\">{PlotlyJs}</script></head>\n<body>{WithoutLibrary(fragment)}</body></html>\n";
+
+    /// <summary>
+    /// Saves the figure as a self-contained offline HTML file at <paramref name="path"/> and, when given, its data as
     /// <c>path</c> with extension .json. Both are written to a temp file first and moved into place.
     /// </summary>
-    public static void Save(GenericChart chart, string path, object? data = null)
+    public static void Save(Figure figure, string path, object? data = null)
     {
-        AtomicFile.WriteAllText(path, Standalone(Html(chart)));
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var page = $"<div id=\"{id}\"></div><script type=\"text/javascript\">var f = {figure.ToJson().Replace("</", "<\\/", StringComparison.Ordinal)}; Plotly.newPlot('{id}', f.data, f.layout);</script>";
+        AtomicFile.WriteAllText(path, Standalone(page, (string?)figure.Layout["title"]?["text"] ?? "chart"));
         if (data is not null)
             AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), JsonSerializer.Serialize(data, new JsonSerializerOptions(JsonSerializerOptions.Default) { WriteIndented = true }));
     }

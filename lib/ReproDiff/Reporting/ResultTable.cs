@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using Deedle;
 using System.Text;
 using Microsoft.Data.Analysis;
 
@@ -95,11 +94,31 @@ public sealed class ResultTable(IEnumerable<ResultRow> rows)
         new PrimitiveDataFrameColumn<double>("ours_std", Rows.Select(r => (double?)r.OursStd)),
         new StringDataFrameColumn("verdict", Rows.Select(r => r.Verdict)));
 
-    /// <summary>A model × metric pivot of our means (Deedle), for the side-by-side tables of the comparison notebook.</summary>
-    public Deedle.Frame<string, string> Pivot() =>
-        Deedle.Frame.FromRows(Rows.GroupBy(r => $"{r.Model} ({r.Dataset})").Select(g =>
-            new KeyValuePair<string, Deedle.Series<string, double>>(g.Key,
-                g.Select(r => new KeyValuePair<string, double>($"{r.Metric}@{r.K}", r.OursMean)).ToSeries())));
+    /// <summary>
+    /// A wide model × metric table: one row per (dataset, model), one column per metric with our "mean ± std" and,
+    /// when <paramref name="withReported"/>, the paper's value beside it. Rendered as an HTML table by the kernel.
+    /// </summary>
+    public DataFrame ToWideDataFrame(bool withReported = true)
+    {
+        var metrics = Rows.Select(r => $"{r.Metric}@{r.K}").Distinct().ToList();
+        var groups = Rows.GroupBy(r => (r.Dataset, r.Model)).ToList();
+        var columns = new List<DataFrameColumn>
+        {
+            new StringDataFrameColumn("dataset", groups.Select(g => g.Key.Dataset)),
+            new StringDataFrameColumn("model", groups.Select(g => g.Key.Model)),
+        };
+        foreach (var m in metrics)
+        {
+            ResultRow? Cell(IGrouping<(string, string), ResultRow> g) => g.FirstOrDefault(r => $"{r.Metric}@{r.K}" == m);
+            if (withReported)
+                columns.Add(new StringDataFrameColumn($"{m} paper", groups.Select(g => Cell(g)?.Reported is { } v ? F(v) : "—")));
+            columns.Add(new StringDataFrameColumn(withReported ? $"{m} ours" : m, groups.Select(g => Cell(g) is { } c
+                ? c.Seeds.Count > 1 ? $"{F(c.OursMean)} ± {F(c.OursStd)}" : F(c.OursMean) : "")));
+        }
+        columns.Add(new StringDataFrameColumn("seeds", groups.Select(g => string.Join(" ", g.First().Seeds))));
+        if (withReported) columns.Add(new StringDataFrameColumn("verdicts", groups.Select(g => string.Join(", ", g.Select(r => r.Verdict).Distinct()))));
+        return new DataFrame(columns);
+    }
 
     public void Save(string pathWithoutExtension)
     {

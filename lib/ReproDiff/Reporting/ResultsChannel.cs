@@ -15,7 +15,9 @@ public sealed record RecordedResult(string Name, object Value, string? Unit = nu
 /// <summary>
 /// The results channel. A notebook calls <see cref="Record(string, double, string?)"/>; the headless runner listens to
 /// <see cref="Recorded"/> and writes each result into the executing cell as a <see cref="RecordedResult.MimeType"/>
-/// output, and returns them as data. In VS Code or Jupyter nobody listens, and the call just returns the result.
+/// output, and returns them as data. In the real .NET Interactive kernel (dotnet-repl, VS Code, Jupyter) nobody listens;
+/// when the environment variable <see cref="FileVariable"/> names a file, each result is appended to it as one JSON line
+/// (that is how <c>KernelRunner</c> reads a kernel run's results), otherwise the call just returns the result.
 /// The library never writes to the console (progress goes through <see cref="IProgress{T}"/>).
 /// </summary>
 public static class ResultsChannel
@@ -28,11 +30,19 @@ public static class ResultsChannel
     public static RecordedResult Record(string name, bool value) => Publish(new(Check(name), value));
     public static RecordedResult Record(string name, string value) => Publish(new(Check(name), value));
 
+    /// <summary>Names a JSON-lines file that receives every recorded result when no listener is attached.</summary>
+    public const string FileVariable = "REPRODIFF_RESULTS_FILE";
+
+    static readonly object FileLock = new();
+
     static RecordedResult Publish(RecordedResult r)
     {
         if (r.Value is double d && !double.IsFinite(d))
             throw new ArgumentException($"result '{r.Name}' is {d}; only finite numbers can be recorded.", nameof(r));
-        Recorded?.Invoke(r);
+        if (Recorded is { } listeners) listeners(r);
+        else if (Environment.GetEnvironmentVariable(FileVariable) is { Length: > 0 } file)
+            lock (FileLock)
+                File.AppendAllText(file, System.Text.Json.JsonSerializer.Serialize(new { name = r.Name, value = r.Value, unit = r.Unit }) + "\n");
         return r;
     }
 

@@ -32,7 +32,11 @@ public class ResultTableTests
         Assert.Contains("\"T-DiffRec, \"\"tuned\"\"\"", t.ToCsv());
         Assert.Contains("no reference", t.ToHtml());
         Assert.Equal(2, t.ToDataFrame().Rows.Count);
-        Assert.Equal(0.1049, t.Pivot().GetColumn<double>("Recall@20").Get("DiffRec (ml-1m)"), 12);
+        var wide = t.ToWideDataFrame();
+        Assert.Equal(2, wide.Rows.Count);
+        Assert.Equal("0.1058", wide["Recall@20 paper"][0]);
+        Assert.Equal("0.1049 ± 0.0012", wide["Recall@20 ours"][0]);
+        Assert.Equal("—", wide["Recall@20 paper"][1]);
         var path = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-table").FullName, "table");
         t.Save(path);
         Assert.True(File.Exists(path + ".md") && File.Exists(path + ".csv") && File.Exists(path + ".html"));
@@ -46,7 +50,25 @@ public class ResultTableTests
         Plots.Save(chart, path, new { x = new[] { 1, 2 }, y = new[] { 3, 4 } });
         var html = File.ReadAllText(path);
         Assert.Contains("plotly.js v2.28.0", html);
-        Assert.DoesNotContain("cdn.plot.ly/plotly-2.28.0.min.js\"></script>", html);
+        Assert.DoesNotContain("cdn.plot.ly", html);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "plotly.js v2.28.0"));
         Assert.Contains("\"x\"", File.ReadAllText(Path.ChangeExtension(path, ".json")));
+    }
+
+    [Fact]
+    public void FiguresArePlotlyJsonWithErrorBarsAndTheFirstFragmentCarriesTheLibrary()
+    {
+        var fig = Plots.Bars("b", "Recall@20", ["a", "b"], [new BarGroup("ours", [0.1, 0.2], [0.01, 0.02])]);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(fig.ToJson())!;
+        Assert.Equal("bar", (string?)json["data"]![0]!["type"]);
+        Assert.Equal(0.02, (double)json["data"]![0]!["error_y"]!["array"]![1]!);
+        Assert.Throws<ArgumentException>(() => Plots.Bars("b", "y", ["a"], [new BarGroup("g", [1.0, 2.0])]));
+        Plots.NewPage();
+        var first = Plots.Html(fig);
+        var second = Plots.Html(fig);
+        Assert.Contains("plotly.js v2.28.0", first);
+        Assert.DoesNotContain("plotly.js v2.28.0", second);
+        Assert.DoesNotContain("plotly.js v2.28.0", Plots.WithoutLibrary(first));
+        Assert.Contains(Plots.Marker, second);
     }
 }

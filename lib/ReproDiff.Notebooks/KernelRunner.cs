@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ReproDiff.Reporting;
+
+namespace ReproDiff.Notebooks;
+
+/// <summary>
+/// Runs a notebook in the real .NET Interactive kernel through dotnet-repl (the local tool pinned in the repository's
+/// dotnet-tools.json): the same kernel VS Code and Jupyter start. Parameters are applied to a copy written to a temp
+/// folder; the kernel's working directory is the notebook's own folder (as in VS Code and Jupyter), so the notebook's
+/// relative paths mean what they mean there. Recorded results reach us through <see cref="ResultsChannel.FileVariable"/>.
+/// Unlike our runner, the kernel goes on after a failing cell; the first error is reported as <c>file#cellN: message</c>.
+/// </summary>
+public static class KernelRunner
+{
+    public static async Task<NotebookResult> RunAsync(string path, NotebookRunOptions options, TimeSpan timeout, CancellationToken cancel = default)
+    {
+        var nb = NotebookDocument.Load(path);
+        var parameters = NotebookParameters.Find(nb);
+        var values = new Dictionary<string, string>(options.Parameters, StringComparer.Ordinal);
+        if (options.Profile is not null)
+        {
+            if (options.Profile is not ("quick" or "full")) throw new ReproDiffException($"--profile {options.Profile}: use quick or full.");
+            values["Profile"] = options.Profile;
+        }
+        parameters.Apply(values); // validates every value before anything runs
+
+        var work = Directory.CreateTempSubdirectory("reprodiff-kernel-").FullName;
+        try
+        {
+            var input = Path.Combine(work, nb.FileName);
+            var executed = Path.Combine(work, "executed.ipynb");
+            var results = Path.Combine(work, "results.jsonl");
+            nb.Save(input);
+
+            var psi = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = Path.GetDirectoryName(nb.Path)!,
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            foreach (var a in new[] { "tool", "run", "dotnet-repl", "--", "--run", input, "--exit-after-run", "--output-format", "ipynb", "--output-path", executed })
+                psi.ArgumentList.Add(a);
+            psi.Environment[ResultsChannel.FileVariable] = results;
+            psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            psi.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
+
+            var watch = Stopwatch.StartNew();
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync(cancel);
+            var stderr = p.StandardError.ReadToEndAsync(cancel);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            cts.CancelAfter(timeout);
+            try { await p.WaitForExitAsync(cts.Token); }
+            catch (OperationCanceledException)
+            {
+                p.Kill(entireProcessTree: true);
+                cancel.ThrowIfCancellationRequested();
+                return Failed(nb.FileName, watch, $"{nb.FileName}: timed out in the kernel after {timeout.TotalSeconds:F0} s (killed).");
+            }
+            await Task.WhenAll(stdout, stderr);
+            if (!File.Exists(executed))
+            {
+                var tail = string.Join(" | ", (stderr.Result + stdout.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(4));
+                return Failed(nb.FileName, watch, $"{nb.FileName}: dotnet-repl exited with code {p.ExitCode} and wrote no notebook " +
+                    $"(is the tool restored? run `dotnet tool restore` in the repository root): {tail}");
+            }
+
+            var result = Read(nb.FileName, executed, results, watch.Elapsed.TotalSeconds);
+            if (p.ExitCode != 0 && result.Error is null)
+                result = result with { Status = "failed", Error = $"{nb.FileName}: dotnet-repl exited with code {p.ExitCode} but no cell reported an error." };
+            if (options.OutputPath is not null)
+            {
+                var target = Path.GetFullPath(options.OutputPath);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(executed, target + ".tmp", true);
+                File.Move(target + ".tmp", target, true);
+                result = result with { ExecutedPath = target };
+            }
+            return result;
+        }
+        finally { try { Directory.Delete(work, true); } catch (IOException) { } }
+    }
+
+    /// <summary>Reads dotnet-repl's executed notebook and the results file into a <see cref="NotebookResult"/>.</summary>
+    internal static NotebookResult Read(string name, string executed, string resultsFile, double seconds)
+    {
+        var doc = JsonNode.Parse(File.ReadAllText(executed))!;
+        var cells = doc["cells"]!.AsArray();
+        int code = 0, run = 0;
+        string? error = null;
+        for (int i = 0; i < cells.Count; i++)
+        {
+            var c = cells[i]!;
+            if ((string?)c["cell_type"] != "code") continue;
+            var lang = (string?)c["metadata"]?["polyglot_notebook"]?["kernelName"] ?? (string?)c["metadata"]?["dotnet_interactive"]?["language"] ?? "csharp";
+            if (lang is "markdown" or "html" or "mermaid") continue;
+            code++;
+            var failure = c["outputs"]?.AsArray().FirstOrDefault(o => (string?)o?["output_type"] == "error");
+            if (failure is null) { run++; continue; }
+            var message = ((string?)failure["evalue"] ?? (string?)failure["ename"] ?? "error").Split('\n')[0].Trim();
+            error ??= $"{name}#cell{i + 1}{(message.StartsWith('(') ? "" : ": ")}{message}";
+        }
+        var recorded = new List<RecordedResult>();
+        if (File.Exists(resultsFile))
+            foreach (var line in File.ReadLines(resultsFile).Where(l => l.Length > 0))
+            {
+                var e = JsonDocument.Parse(line).RootElement;
+                recorded.Add(new RecordedResult(e.GetProperty("name").GetString()!, e.GetProperty("value").Clone(),
+                    e.TryGetProperty("unit", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null));
+            }
+        return new NotebookResult
+        {
+            Notebook = name, Status = error is null ? "passed" : "failed", CellsRun = run, CodeCells = code,
+            Seconds = seconds, Error = error, Results = recorded,
+        };
+    }
+
+    static NotebookResult Failed(string name, Stopwatch watch, string error) => new()
+    {
+        Notebook = name, Status = "failed", Seconds = watch.Elapsed.TotalSeconds, Error = error,
+    };
+}
