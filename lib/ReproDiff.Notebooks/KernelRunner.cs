@@ -25,6 +25,8 @@ public static class KernelRunner
             values["Profile"] = options.Profile;
         }
         parameters.Apply(values); // validates every value before anything runs
+        if (ToolManifest(Path.GetDirectoryName(nb.Path)!) is null)
+            throw new ReproDiffException($"{nb.FileName}: the kernel runner uses the dotnet-repl pinned in a ReproDiff checkout's dotnet-tools.json, and none is above {Path.GetDirectoryName(nb.Path)}; put the notebook inside the checkout.");
 
         var work = Directory.CreateTempSubdirectory("reprodiff-kernel-").FullName;
         try
@@ -34,9 +36,13 @@ public static class KernelRunner
             var results = Path.Combine(work, "results.jsonl");
             nb.Save(input);
 
+            // The kernel works in the notebook's folder, as VS Code and Jupyter start it (dotnet-repl's --working-dir did not
+            // change the kernel's directory in 0.3.259, so the process starts there); dotnet-repl is found from there through
+            // the checkout's tool manifest.
+            var folder = Path.GetDirectoryName(nb.Path)!;
             var psi = new ProcessStartInfo("dotnet")
             {
-                WorkingDirectory = Path.GetDirectoryName(nb.Path)!,
+                WorkingDirectory = folder,
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
             foreach (var a in new[] { "tool", "run", "dotnet-repl", "--", "--run", input, "--exit-after-run", "--output-format", "ipynb", "--output-path", executed })
@@ -80,6 +86,15 @@ public static class KernelRunner
             return result;
         }
         finally { try { Directory.Delete(work, true); } catch (IOException) { } }
+    }
+
+    /// <summary>The dotnet-tools.json that <c>dotnet tool run</c> finds from <paramref name="folder"/>, or null.</summary>
+    public static string? ToolManifest(string folder)
+    {
+        for (var d = new DirectoryInfo(folder); d is not null; d = d.Parent)
+            foreach (var candidate in new[] { Path.Combine(d.FullName, "dotnet-tools.json"), Path.Combine(d.FullName, ".config", "dotnet-tools.json") })
+                if (File.Exists(candidate)) return candidate;
+        return null;
     }
 
     /// <summary>Reads dotnet-repl's executed notebook and the results file into a <see cref="NotebookResult"/>.</summary>

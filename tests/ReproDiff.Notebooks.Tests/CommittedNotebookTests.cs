@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using ReproDiff.Runtime;
 
@@ -94,16 +95,65 @@ public partial class CommittedNotebookTests
         },
     };
 
-    [Theory]
-    [MemberData(nameof(Notebooks))]
-    public async Task RunsInTheQuickProfile(string name)
+    static readonly ConcurrentDictionary<string, Lazy<Task<NotebookResult>>> RunnerRuns = new(), KernelRuns = new();
+
+    /// <summary>The quick run of a committed notebook in our runner (each notebook in its own process), once per test run.</summary>
+    static Task<NotebookResult> InRunner(string name) => RunnerRuns.GetOrAdd(name, n => new(() =>
+        NotebookProcess.RunAsync(Path.Combine(NotebooksFolder, n), new NotebookRunOptions
+        {
+            Profile = "quick", OutputPath = Path.Combine(Path.GetTempPath(), $"reprodiff-notebooks-{Environment.ProcessId}", n),
+        }, TimeSpan.FromMinutes(10)))).Value;
+
+    /// <summary>The quick run of a committed notebook in the real .NET Interactive kernel (dotnet-repl), once per test run.</summary>
+    static Task<NotebookResult> InKernel(string name) => KernelRuns.GetOrAdd(name, n => new(async () =>
     {
-        var output = Path.Combine(Path.GetTempPath(), $"reprodiff-notebooks-{Environment.ProcessId}", name);
-        var r = await NotebookProcess.RunAsync(Path.Combine(NotebooksFolder, name), new NotebookRunOptions { Profile = "quick", OutputPath = output }, TimeSpan.FromMinutes(10));
+        await KernelSetup.Value;
+        return await KernelRunner.RunAsync(Path.Combine(NotebooksFolder, n), new NotebookRunOptions
+        {
+            Profile = "quick", OutputPath = Path.Combine(Path.GetTempPath(), $"reprodiff-kernel-{Environment.ProcessId}", n),
+        }, TimeSpan.FromMinutes(15));
+    })).Value;
+
+    /// <summary>`reprodiff notebooks setup`: restore the kernel tools and publish the library, as the README tells a user.</summary>
+    internal static readonly Lazy<Task> KernelSetup = new(() => NotebookSetup.EnsureAsync(RepositoryLocator.FindRoot()!));
+
+    static void Check(string name, NotebookResult r)
+    {
         Assert.True(r.Passed, r.Error);
         Assert.Equal(r.CodeCells, r.CellsRun);
         Assert.NotEmpty(r.Results);
         Assert.True(Checks.ContainsKey(name), $"{name} has no result checks in CommittedNotebookTests.Checks");
         Checks[name](r);
+    }
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public async Task RunsInTheQuickProfile(string name) => Check(name, await InRunner(name));
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public async Task RunsInTheRealKernel(string name) => Check(name, await InKernel(name));
+
+    /// <summary>Results that measure the machine (wall-clock), not the model: compared by presence only.</summary>
+    [GeneratedRegex("(latency|seconds|_ms$|_s$|speed)")]
+    private static partial Regex Timing();
+
+    [Theory]
+    [MemberData(nameof(Notebooks))]
+    public async Task RunnerAndKernelRecordTheSameResults(string name)
+    {
+        var runner = await InRunner(name);
+        var kernel = await InKernel(name);
+        Assert.True(runner.Passed && kernel.Passed, runner.Error ?? kernel.Error);
+        Assert.Equal(runner.Results.Select(r => r.Name), kernel.Results.Select(r => r.Name));
+        foreach (var (a, b) in runner.Results.Zip(kernel.Results))
+        {
+            Assert.Equal(a.Unit, b.Unit);
+            if (Timing().IsMatch(a.Name)) continue;
+            if (double.TryParse(a.Value.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var x)
+                && double.TryParse(b.Value.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var y))
+                Assert.True(Math.Abs(x - y) <= 1e-9 * Math.Max(1, Math.Abs(x)), $"{name}: {a.Name} is {x} in the runner and {y} in the kernel");
+            else Assert.Equal(a.Value.ToString(), b.Value.ToString());
+        }
     }
 }

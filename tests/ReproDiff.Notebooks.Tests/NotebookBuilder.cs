@@ -6,7 +6,15 @@ namespace ReproDiff.Notebooks.Tests;
 public sealed class NotebookBuilder
 {
     readonly JsonArray cells = [];
-    public string Folder { get; } = Directory.CreateTempSubdirectory("reprodiff-nb").FullName;
+    public string Folder { get; }
+
+    /// <param name="inCheckout">Create the folder under the checkout's artifacts/ (the kernel runner finds dotnet-repl through the checkout's tool manifest).</param>
+    public NotebookBuilder(bool inCheckout = false)
+    {
+        if (!inCheckout) { Folder = Directory.CreateTempSubdirectory("reprodiff-nb").FullName; return; }
+        Folder = Path.Combine(Runtime.RepositoryLocator.FindRoot()!, "artifacts", "test-notebooks", Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Folder);
+    }
 
     public NotebookBuilder Markdown(string text) => Add("markdown", text, null, null);
     public NotebookBuilder Code(string text, string? kernel = "csharp", params string[] tags) => Add("code", text, kernel, tags);

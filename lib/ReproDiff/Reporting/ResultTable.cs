@@ -95,21 +95,23 @@ public sealed class ResultTable(IEnumerable<ResultRow> rows)
         new StringDataFrameColumn("verdict", Rows.Select(r => r.Verdict)));
 
     /// <summary>
-    /// A wide model × metric table: one row per (dataset, model), one column per metric with our "mean ± std" and,
+    /// A wide model × metric table: one row per (dataset, model[, protocol when there are several]), one column per metric with our "mean ± std" and,
     /// when <paramref name="withReported"/>, the paper's value beside it. Rendered as an HTML table by the kernel.
     /// </summary>
     public DataFrame ToWideDataFrame(bool withReported = true)
     {
         var metrics = Rows.Select(r => $"{r.Metric}@{r.K}").Distinct().ToList();
-        var groups = Rows.GroupBy(r => (r.Dataset, r.Model)).ToList();
+        var groups = Rows.GroupBy(r => (r.Dataset, r.Model, r.Protocol)).ToList();
         var columns = new List<DataFrameColumn>
         {
             new StringDataFrameColumn("dataset", groups.Select(g => g.Key.Dataset)),
             new StringDataFrameColumn("model", groups.Select(g => g.Key.Model)),
         };
+        if (groups.Select(g => g.Key.Protocol).Distinct().Count() > 1)
+            columns.Add(new StringDataFrameColumn("protocol", groups.Select(g => g.Key.Protocol)));
         foreach (var m in metrics)
         {
-            ResultRow? Cell(IGrouping<(string, string), ResultRow> g) => g.FirstOrDefault(r => $"{r.Metric}@{r.K}" == m);
+            ResultRow? Cell(IGrouping<(string, string, string), ResultRow> g) => g.FirstOrDefault(r => $"{r.Metric}@{r.K}" == m);
             if (withReported)
                 columns.Add(new StringDataFrameColumn($"{m} paper", groups.Select(g => Cell(g)?.Reported is { } v ? F(v) : "—")));
             columns.Add(new StringDataFrameColumn(withReported ? $"{m} ours" : m, groups.Select(g => Cell(g) is { } c
