@@ -97,8 +97,8 @@ public static class KernelRunner
         return null;
     }
 
-    /// <summary>Reads dotnet-repl's executed notebook and the results file into a <see cref="NotebookResult"/>.</summary>
-    internal static NotebookResult Read(string name, string executed, string resultsFile, double seconds)
+    /// <summary>Reads an executed notebook (dotnet-repl, Jupyter) and the results file into a <see cref="NotebookResult"/>.</summary>
+    public static NotebookResult Read(string name, string executed, string resultsFile, double seconds)
     {
         var doc = JsonNode.Parse(File.ReadAllText(executed))!;
         var cells = doc["cells"]!.AsArray();

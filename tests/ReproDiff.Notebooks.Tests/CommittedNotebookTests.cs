@@ -144,9 +144,17 @@ public partial class CommittedNotebookTests
     {
         var runner = await InRunner(name);
         var kernel = await InKernel(name);
-        Assert.True(runner.Passed && kernel.Passed, runner.Error ?? kernel.Error);
-        Assert.Equal(runner.Results.Select(r => r.Name), kernel.Results.Select(r => r.Name));
-        foreach (var (a, b) in runner.Results.Zip(kernel.Results))
+        AssertSameResults(name, runner, kernel);
+    }
+
+    internal static Task<NotebookResult> InRunnerForOtherTests(string name) => InRunner(name);
+
+    /// <summary>Same result names in the same order and the same values (1e-9 relative), except wall-clock measurements.</summary>
+    internal static void AssertSameResults(string name, NotebookResult runner, NotebookResult other)
+    {
+        Assert.True(runner.Passed && other.Passed, runner.Error ?? other.Error);
+        Assert.Equal(runner.Results.Select(r => r.Name), other.Results.Select(r => r.Name));
+        foreach (var (a, b) in runner.Results.Zip(other.Results))
         {
             Assert.Equal(a.Unit, b.Unit);
             if (Timing().IsMatch(a.Name)) continue;

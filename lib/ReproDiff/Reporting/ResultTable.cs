@@ -112,10 +112,11 @@ public sealed class ResultTable(IEnumerable<ResultRow> rows)
         foreach (var m in metrics)
         {
             ResultRow? Cell(IGrouping<(string, string, string), ResultRow> g) => g.FirstOrDefault(r => $"{r.Metric}@{r.K}" == m);
+            static string F4(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
             if (withReported)
-                columns.Add(new StringDataFrameColumn($"{m} paper", groups.Select(g => Cell(g)?.Reported is { } v ? F(v) : "—")));
+                columns.Add(new StringDataFrameColumn($"{m} paper", groups.Select(g => Cell(g)?.Reported is { } v ? F4(v) : "—")));
             columns.Add(new StringDataFrameColumn(withReported ? $"{m} ours" : m, groups.Select(g => Cell(g) is { } c
-                ? c.Seeds.Count > 1 ? $"{F(c.OursMean)} ± {F(c.OursStd)}" : F(c.OursMean) : "")));
+                ? c.Seeds.Count > 1 ? $"{F4(c.OursMean)} ± {F4(c.OursStd)}" : F4(c.OursMean) : "")));
         }
         columns.Add(new StringDataFrameColumn("seeds", groups.Select(g => string.Join(" ", g.First().Seeds))));
         if (withReported) columns.Add(new StringDataFrameColumn("verdicts", groups.Select(g => string.Join(", ", g.Select(r => r.Verdict).Distinct()))));

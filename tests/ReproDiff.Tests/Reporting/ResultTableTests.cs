@@ -36,6 +36,7 @@ public class ResultTableTests
         Assert.Equal(2, wide.Rows.Count);
         Assert.Equal("0.1058", wide["Recall@20 paper"][0]);
         Assert.Equal("0.1049 ± 0.0012", wide["Recall@20 ours"][0]);
+        Assert.Equal("0.0900", wide["NDCG@20 ours"][1]);
         Assert.Equal("—", wide["Recall@20 paper"][1]);
         var path = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-table").FullName, "table");
         t.Save(path);
