@@ -65,11 +65,19 @@ namespace ReproDiff.Cli
             }
         }
 
-        internal static IAnsiConsole Out { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+        internal static IAnsiConsole Out { get; } = CreateOut();
+
+        static IAnsiConsole CreateOut()
         {
-            Out = new AnsiConsoleOutput(Console.Out),
-            Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-        });
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(Console.Out),
+                Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+                ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            });
+            // In logs and CI there is no terminal width: Spectre would assume 80 columns and wrap every table cell.
+            if (Console.IsOutputRedirected) console.Profile.Width = 1000;
+            return console;
+        }
     }
 }

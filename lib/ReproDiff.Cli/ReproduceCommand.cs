@@ -47,10 +47,11 @@ static class ReproduceCommand
             foreach (var h in new[] { "dataset", "model", "metric", "reported", "ours (mean ± std)", "verdict" }) t.AddColumn(h);
             foreach (var c in result.Cells)
                 t.AddRow(c.Dataset, c.Model, $"{c.Metric}@{c.K}", c.Reported?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "—",
-                    $"{c.OursMean:0.0000} ± {c.OursStd:0.0000}", c.Verdict == "reproduced" ? "[green]reproduced[/]" : c.Verdict == "no reference" ? "no reference" : $"[red]{c.Verdict}[/]");
+                    $"{c.OursMean:0.0000} ± {c.OursStd:0.0000}", c.Verdict == "reproduced" ? "[green]reproduced[/]" : c.Verdict is "no reference" or ResultRow.NotJudged ? Markup.Escape(c.Verdict) : $"[red]{Markup.Escape(c.Verdict)}[/]");
             Cli.Out.Write(t);
+            if (prof == "quick") Console.WriteLine("quick profile: a smoke test of the pipeline on real data, not a reproduction; no verdicts. Use --profile full.");
             Console.WriteLine($"wrote {path}");
-            var failed = result.Cells.Count(c => c.Reported is not null && c.Verdict != "reproduced");
+            var failed = result.Cells.Count(c => c.Reported is not null && c.Verdict != "reproduced" && c.Verdict != ResultRow.NotJudged);
             return Task.FromResult(parse.GetValue(strict) && failed > 0 ? 1 : 0);
         });
         return cmd;

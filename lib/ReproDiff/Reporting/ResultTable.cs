@@ -16,6 +16,12 @@ public sealed record ResultRow(
 {
     public const double RelativeTolerance = 0.05;
 
+    /// <summary>The verdict of a quick-profile cell: a few epochs on the real data are a smoke test, never a reproduction.</summary>
+    public const string NotJudged = "not judged (quick profile)";
+
+    /// <summary>The verdict to store for a run of <paramref name="profile"/>: <see cref="Verdict"/> in full, <see cref="NotJudged"/> in quick.</summary>
+    public string VerdictFor(string profile) => profile == "quick" && Reported is not null ? NotJudged : Verdict;
+
     public double? Delta => Reported is { } r ? OursMean - r : null;
 
     public string Verdict => Judge(Reported, OursMean, OursStd);

@@ -107,7 +107,7 @@ public static class Li2023
                             var row = new ResultRow(Paper, "Table 2", dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
                             cells.Add(new ReproducedCell(Paper, reported is null ? "none (our standard protocol)" : "Table 2", dataset, model, metric, k,
                                 reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(),
-                                budgeted && reported is not null ? $"{row.Verdict} (not converged: stopped by the time budget)" : row.Verdict, values));
+                                budgeted && reported is not null && profile != "quick" ? $"{row.Verdict} (not converged: stopped by the time budget)" : row.VerdictFor(profile), values));
                         }
             }
         }

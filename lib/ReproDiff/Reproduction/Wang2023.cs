@@ -119,7 +119,7 @@ public static class Wang2023
                         var reported = modelTable is null ? null : ReportedResults.Find(Paper, modelTable, paperDataset, PaperName(model), metric, k)?.Value;
                         var row = new ResultRow(Paper, modelTable ?? "", dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
                         cells.Add(new ReproducedCell(Paper, reported is null ? "none (not in the paper)" : modelTable!, dataset, model, metric, k,
-                            reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), row.Verdict, values));
+                            reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), row.VerdictFor(profile), values));
                     }
             }
         }

@@ -31,6 +31,32 @@ public class CliTests
     }
 
     [Fact]
+    public void ABadNotebookParameterExitsBeforeAnythingRunsOrIsWritten()
+    {
+        var dir = Directory.CreateTempSubdirectory("reprodiff-badparam").FullName;
+        var summary = Path.Combine(dir, "summary.md");
+        File.WriteAllText(summary, "previous run");
+        var notebook = Path.Combine(ReproDiff.Runtime.RepositoryLocator.FindRoot()!, "notebooks", "00-diffusion-foundations.ipynb");
+        var r = CliProcess.Run("notebooks", "run", notebook, "--param", "Seed=abc", "--out-dir", dir);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("reprodiff: --param Seed=abc: expected an integer.", r.Stderr.Trim());
+        Assert.Equal("previous run", File.ReadAllText(summary));
+        Assert.Single(Directory.GetFiles(dir));
+    }
+
+    [RealDataFact("diffrec-ml-1m-clean")]
+    public void AQuickReproduceJudgesNothing()
+    {
+        var output = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-quick").FullName, "quick.json");
+        var r = CliProcess.Run("reproduce", "wang2023", "--model", "MultVAE", "--dataset", "diffrec-ml-1m-clean", "--profile", "quick", "--seeds", "1", "--out", output, "--fail-unless-reproduced");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("not judged (quick profile)", r.Stdout);
+        Assert.DoesNotContain("below", r.Stdout);
+        Assert.DoesNotContain(" reproduced", r.Stdout.Replace("not a reproduction", ""));
+        Assert.All(ReproDiff.Reproduction.ReproductionJson.Load(output).Cells, c => Assert.Equal("not judged (quick profile)", c.Verdict));
+    }
+
+    [Fact]
     public void DoctorReportsLibTorchLoadedAndTheDataRoot()
     {
         var root = Directory.CreateTempSubdirectory("reprodiff-doctor").FullName;

@@ -51,7 +51,7 @@ public class ResultTableTests
         Plots.Save(chart, path, new { x = new[] { 1, 2 }, y = new[] { 3, 4 } });
         var html = File.ReadAllText(path);
         Assert.Contains("plotly.js v2.28.0", html);
-        Assert.DoesNotContain("cdn.plot.ly", html);
+        Assert.DoesNotContain("cdn.plot.ly/plotly-", html); // no CDN fallback in a standalone file
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "plotly.js v2.28.0"));
         Assert.Contains("\"x\"", File.ReadAllText(Path.ChangeExtension(path, ".json")));
     }
