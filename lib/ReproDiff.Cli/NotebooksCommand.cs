@@ -25,9 +25,10 @@ static class NotebooksCommand
         var paths = new Argument<string[]>("notebook") { Description = "Notebooks to run (default: every notebooks/*.ipynb).", Arity = ArgumentArity.ZeroOrMore };
         var outDir = new Option<string?>("--out-dir") { Description = "Where executed notebooks and the summary go (default: artifacts/notebooks)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds per notebook before it is killed.", DefaultValueFactory = _ => 1800 };
+        var html = new Option<bool>("--html") { Description = "Also write the book of the executed chapters (index and one HTML page each) into <out-dir>/book." };
         var kernel = new Option<bool>("--kernel") { Description = "Run in the real .NET Interactive kernel (dotnet-repl) instead of our runner; needs `notebooks setup`." };
         var run = new Command("run", "Run notebooks headlessly, each in its own process; write executed copies and a summary.")
-            { paths, Profile, Params, outDir, timeout, kernel };
+            { paths, Profile, Params, outDir, timeout, kernel, html };
         run.SetAction(async (parse, cancel) =>
         {
             var repo = RepositoryLocator.FindRoot();
@@ -61,6 +62,13 @@ static class NotebooksCommand
                 Cli.Out.MarkupLine($"  {(r.Passed ? "[green]passed[/]" : "[red]failed[/]")} in {r.Seconds:F1} s");
             }
             WriteSummary(results, dir);
+            if (parse.GetValue(html))
+            {
+                var katex = await NotebookSetup.KatexAsync(repo ?? throw new ReproDiffException("--html needs a ReproDiff checkout (tools/book)."), cancel);
+                var executed = results.Where(r => r.ExecutedPath is not null && File.Exists(r.ExecutedPath)).Select(r => r.ExecutedPath!).ToList();
+                Book.Write(executed, Path.Combine(dir, "book"), katex);
+                Console.WriteLine($"book: {Path.Combine(dir, "book", "index.html")}");
+            }
             foreach (var r in results.Where(r => !r.Passed)) Console.Error.WriteLine(r.Error);
             return results.All(r => r.Passed) ? 0 : 1;
         });
@@ -110,7 +118,24 @@ static class NotebooksCommand
             return 0;
         });
 
+        var from = new Option<string?>("--from") { Description = "Folder of executed notebooks (default: artifacts/notebooks, written by `notebooks run`)." };
+        var bookOut = new Option<string?>("--out") { Description = "Book folder (default: <from>/book)." };
+        var book = new Command("book", "Write the book of executed chapters: an index and one HTML page per notebook, maths and charts offline.") { from, bookOut };
+        book.SetAction(async (parse, cancel) =>
+        {
+            var repo = RepositoryLocator.FindRoot() ?? throw new ReproDiffException("`notebooks book` runs inside a ReproDiff checkout (tools/book holds KaTeX).");
+            var source = Path.GetFullPath(parse.GetValue(from) ?? Path.Combine(repo, "artifacts", "notebooks"));
+            if (!Directory.Exists(source)) throw new ReproDiffException($"--from {source}: folder not found; run `reprodiff notebooks run` first.");
+            var executed = Directory.GetFiles(source, "*.ipynb").Order(StringComparer.Ordinal).ToList();
+            var target = parse.GetValue(bookOut) ?? Path.Combine(source, "book");
+            var pages = Book.Write(executed, target, await NotebookSetup.KatexAsync(repo, cancel));
+            foreach (var p in pages) Console.WriteLine($"{p.File}: {p.Title} ({p.Sections.Count} sections, {p.Charts} charts, {p.Errors} errors)");
+            Console.WriteLine($"book: {Path.Combine(Path.GetFullPath(target), "index.html")}");
+            return 0;
+        });
+
         notebooks.Add(setup);
+        notebooks.Add(book);
         notebooks.Add(run);
         notebooks.Add(exec);
         return notebooks;

@@ -5,39 +5,46 @@ using ReproDiff.Runtime;
 
 namespace ReproDiff.Cli;
 
-/// <summary><c>reprodiff verify</c>: gathers reproduce JSON files into one Markdown/HTML report with a chart, reported beside ours.</summary>
+/// <summary>
+/// <c>reprodiff verify</c>: the verification report (Markdown and an offline HTML page) of reproduce JSON files, grouped
+/// paper → table → dataset with the stored verdicts. <c>--fail-unless-reproduced</c> fails only when a cell's verdict
+/// differs from the one committed for it under papers/ (so an expected "below" passes and a newly broken "reproduced" fails).
+/// </summary>
 static class VerifyCommand
 {
     public static Command Build()
     {
-        var files = new Argument<string[]>("file") { Description = "Reproduce JSON files (default: papers/*/reproduced-*.json).", Arity = ArgumentArity.ZeroOrMore };
+        var files = new Argument<string[]>("file") { Description = "Reproduce JSON files (default: the committed papers/*/reproduced-*.json).", Arity = ArgumentArity.ZeroOrMore };
         var output = new Option<string?>("--out") { Description = "Report path without extension (default: artifacts/verify/report)." };
-        var strict = new Option<bool>("--fail-unless-reproduced") { Description = "Exit 1 when a cell with a reported value is not 'reproduced'." };
-        var cmd = new Command("verify", "Gather reproduced JSON files into one report (Markdown, HTML, chart) with verdicts.") { files, output, strict };
+        var strict = new Option<bool>("--fail-unless-reproduced")
+        {
+            Description = "Exit 1 when a cell's verdict differs from the verdict committed for it under papers/ (a cell with none committed: when it is outside tolerance).",
+        };
+        var cmd = new Command("verify", "Gather reproduce JSON files into one report (Markdown, HTML with charts), verdicts as stored.") { files, output, strict };
         cmd.SetAction(parse =>
         {
             var repo = RepositoryLocator.FindRoot() ?? ".";
-            var paths = parse.GetValue(files) is { Length: > 0 } given ? given
-                : Directory.Exists(Path.Combine(repo, "papers")) ? Directory.GetFiles(Path.Combine(repo, "papers"), "reproduced-*.json", SearchOption.AllDirectories).Order().ToArray() : [];
+            var committedPaths = Committed(repo);
+            var paths = parse.GetValue(files) is { Length: > 0 } given ? given : committedPaths;
             if (paths.Length == 0) throw new ReproDiffException("no reproduce JSON files given or found under papers/; run `reprodiff reproduce` first.");
-            var results = paths.Select(p => (Path: p, Result: ReproductionJson.Load(p))).ToList();
-            var rows = results.SelectMany(r => ReproductionJson.Rows(r.Result)).ToList();
-            var table = new ResultTable(rows);
-            var target = parse.GetValue(output) ?? Path.Combine(repo, "artifacts", "verify", "report");
-            var withRef = rows.Where(r => r.Reported is not null).ToList();
-            var chart = Plots.Bars("Reported against reproduced", "value",
-                withRef.Select(r => $"{r.Model} {r.Dataset} {r.Metric}@{r.K}").ToList(),
-                [("reported", withRef.Select(r => r.Reported!.Value).ToList()), ("ours (mean)", withRef.Select(r => r.OursMean).ToList())]);
-            var summary = $"{rows.Count(r => r.Verdict == "reproduced")} reproduced, {rows.Count(r => r.Verdict is "below" or "above")} not reproduced, " +
-                          $"{rows.Count(r => r.Verdict == "no reference")} without a reported value";
-            var md = $"# ReproDiff verification\n\n{summary}.\n\nSources: {string.Join(", ", results.Select(r => Path.GetRelativePath(repo, r.Path)))}\n\n" +
-                     $"Verdict: reproduced when |ours − reported| ≤ max(5% of reported, 2 × std over seeds).\n\n{table.ToMarkdown()}";
-            AtomicFile.WriteAllText(target + ".md", md);
-            AtomicFile.WriteAllText(target + ".html", Plots.Standalone($"<h1>ReproDiff verification</h1><p>{summary}.</p>{table.ToHtml()}{Plots.Html(chart)}"));
-            Console.Write(md);
-            Console.WriteLine($"\nreport: {target}.md, {target}.html");
-            return parse.GetValue(strict) && rows.Any(r => r.Verdict is "below" or "above") ? 1 : 0;
+            var report = new VerificationReport(paths.Select(p => (p, ReproductionJson.Load(p))).ToList()); // validates every file first
+            var target = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(repo, "artifacts", "verify", "report"));
+            AtomicFile.WriteAllText(target + ".md", report.ToMarkdown());
+            AtomicFile.WriteAllText(target + ".html", report.ToHtmlPage());
+            Console.WriteLine(report.HeadlineText + ".");
+            Console.WriteLine($"report: {target}.md, {target}.html");
+            if (!parse.GetValue(strict)) return 0;
+            var changes = report.ChangesAgainst(new VerificationReport(committedPaths.Select(p => (p, ReproductionJson.Load(p)))));
+            foreach (var c in changes) Console.Error.WriteLine($"verdict changed: {c.Key}: committed '{c.Committed}', now '{c.Now}' ({c.Source})");
+            Console.WriteLine(changes.Count == 0 ? "every verdict equals the committed one." : $"{changes.Count} verdict(s) differ from the committed ones.");
+            return changes.Count == 0 ? 0 : 1;
         });
         return cmd;
     }
+
+    /// <summary>The committed result files: papers/*/reproduced-*.json.</summary>
+    internal static string[] Committed(string repo) =>
+        Directory.Exists(Path.Combine(repo, "papers"))
+            ? Directory.GetFiles(Path.Combine(repo, "papers"), "reproduced-*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray()
+            : [];
 }

@@ -32,6 +32,34 @@ public static class NotebookSetup
         return (p.ExitCode, (await stdout) + (await stderr));
     }
 
+    /// <summary>
+    /// KaTeX's dist folder for the book: the npm package pinned in tools/book (package-lock.json), installed with
+    /// <c>npm ci</c> the first time. Throws a <see cref="ReproDiffException"/> naming the fix when npm is missing or fails.
+    /// </summary>
+    public static async Task<string> KatexAsync(string repo, CancellationToken cancel = default)
+    {
+        var tools = Path.Combine(repo, "tools", "book");
+        var dist = Path.Combine(tools, "node_modules", "katex", "dist");
+        if (File.Exists(Path.Combine(dist, "katex.min.js"))) return dist;
+        var psi = new ProcessStartInfo("npm") { WorkingDirectory = tools, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "ci", "--no-audit", "--no-fund" }) psi.ArgumentList.Add(a);
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new ReproDiffException("the book typesets maths with KaTeX from npm, and npm was not found; install Node.js, or run `npm ci` in tools/book elsewhere.");
+        }
+        using (p)
+        {
+            var stderr = p.StandardError.ReadToEndAsync(cancel);
+            await p.StandardOutput.ReadToEndAsync(cancel);
+            await p.WaitForExitAsync(cancel);
+            if (p.ExitCode != 0 || !File.Exists(Path.Combine(dist, "katex.min.js")))
+                throw new ReproDiffException($"`npm ci` in tools/book failed (exit code {p.ExitCode}): {(await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()}");
+        }
+        return dist;
+    }
+
     /// <summary>Runs every step; throws with the tool's output when one fails.</summary>
     public static async Task EnsureAsync(string repo, CancellationToken cancel = default)
     {

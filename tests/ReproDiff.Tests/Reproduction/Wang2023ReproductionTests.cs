@@ -31,7 +31,7 @@ public class Wang2023ReproductionTests
         var r = Wang2023.Reproduce(["DiffRec"], ["diffrec-ml-1m-clean"], "quick", [1], TestData.Root, "cpu", "test");
         Assert.Equal(4, r.Cells.Count);
         Assert.All(r.Cells, c => Assert.Contains("diffrec-official", c.Protocol));
-        Assert.All(r.Cells, c => Assert.Contains(c.Verdict, new[] { "reproduced", "below", "above" }));
+        Assert.All(r.Cells, c => Assert.Equal(ReproDiff.Reporting.ResultRow.NotJudged, c.Verdict)); // ten epochs are a smoke test, not a reproduction
         Assert.Equal(10, r.Runs.Single().Epochs);
     }
 
