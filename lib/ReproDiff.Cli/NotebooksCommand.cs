@@ -66,7 +66,7 @@ static class NotebooksCommand
             {
                 var katex = await NotebookSetup.KatexAsync(repo ?? throw new ReproDiffException("--html needs a ReproDiff checkout (tools/book)."), cancel);
                 var executed = results.Where(r => r.ExecutedPath is not null && File.Exists(r.ExecutedPath)).Select(r => r.ExecutedPath!).ToList();
-                Book.Write(executed, Path.Combine(dir, "book"), katex);
+                Book.Write(executed, Path.Combine(dir, "book"), katex, VerificationPage(repo));
                 Console.WriteLine($"book: {Path.Combine(dir, "book", "index.html")}");
             }
             foreach (var r in results.Where(r => !r.Passed)) Console.Error.WriteLine(r.Error);
@@ -128,7 +128,7 @@ static class NotebooksCommand
             if (!Directory.Exists(source)) throw new ReproDiffException($"--from {source}: folder not found; run `reprodiff notebooks run` first.");
             var executed = Directory.GetFiles(source, "*.ipynb").Order(StringComparer.Ordinal).ToList();
             var target = parse.GetValue(bookOut) ?? Path.Combine(source, "book");
-            var pages = Book.Write(executed, target, await NotebookSetup.KatexAsync(repo, cancel));
+            var pages = Book.Write(executed, target, await NotebookSetup.KatexAsync(repo, cancel), VerificationPage(repo));
             foreach (var p in pages) Console.WriteLine($"{p.File}: {p.Title} ({p.Sections.Count} sections, {p.Charts} charts, {p.Errors} errors)");
             Console.WriteLine($"book: {Path.Combine(Path.GetFullPath(target), "index.html")}");
             return 0;
@@ -139,6 +139,15 @@ static class NotebooksCommand
         notebooks.Add(run);
         notebooks.Add(exec);
         return notebooks;
+    }
+
+    /// <summary>The verification report of the committed results as a page of the book (none when nothing is committed).</summary>
+    static IReadOnlyList<ExtraPage> VerificationPage(string repo)
+    {
+        var files = VerifyCommand.Committed(repo);
+        if (files.Length == 0) return [];
+        var report = new Reproduction.VerificationReport(files.Select(f => (f, Reproduction.ReproductionJson.Load(f))));
+        return [new ExtraPage("Verification: the papers' numbers against ours", "verification.html", $"<style>{Reproduction.VerificationReport.Style}</style>{report.ToHtmlBody()}")];
     }
 
     static void SetupCheck(string? repo)

@@ -8,6 +8,9 @@ using ReproDiff.Reporting;
 
 namespace ReproDiff.Notebooks;
 
+/// <summary>A page of the book that is not a notebook (the verification report): its title, file name and HTML body.</summary>
+public sealed record ExtraPage(string Title, string File, string Body);
+
 /// <summary>One page of the book: a chapter's title, file name and section headings.</summary>
 public sealed record BookPage(string Title, string File, string Source, IReadOnlyList<(string Id, string Text)> Sections, int Errors, int Charts);
 
@@ -25,8 +28,10 @@ public static class Book
     /// Writes the book for <paramref name="notebooks"/> (executed .ipynb files) into <paramref name="outDir"/>; the folder
     /// is built beside the target and moved into place, so a reader never sees half a book.
     /// </summary>
-    public static IReadOnlyList<BookPage> Write(IReadOnlyList<string> notebooks, string outDir, string katexDist, string title = "ReproDiff: diffusion recommenders, chapter by chapter")
+    public static IReadOnlyList<BookPage> Write(IReadOnlyList<string> notebooks, string outDir, string katexDist,
+        IReadOnlyList<ExtraPage>? extras = null, string title = "ReproDiff: diffusion recommenders, chapter by chapter")
     {
+        extras ??= [];
         if (notebooks.Count == 0) throw new ReproDiffException("no executed notebooks to make a book of; run `reprodiff notebooks run` first.");
         foreach (var n in notebooks) if (!File.Exists(n)) throw new ReproDiffException($"{n}: executed notebook not found.");
         if (!File.Exists(Path.Combine(katexDist, "katex.min.js")))
@@ -47,8 +52,12 @@ public static class Book
 
         var docs = notebooks.Select(n => NotebookDocument.Load(n)).ToList();
         var pages = docs.Select(d => Outline(d)).ToList();
+        pages.AddRange(extras.Select(e => new BookPage(e.Title, e.File, "", [], 0, 0)));
         for (int i = 0; i < docs.Count; i++)
             File.WriteAllText(Path.Combine(staging, pages[i].File), Page(docs[i], pages, i));
+        for (int i = 0; i < extras.Count; i++)
+            File.WriteAllText(Path.Combine(staging, extras[i].File),
+                Head(extras[i].Title) + "<body>" + Nav(pages, docs.Count + i) + "<main>" + Plots.WithoutLibrary(extras[i].Body) + "</main></body></html>\n");
         File.WriteAllText(Path.Combine(staging, "index.html"), Index(pages, title));
 
         if (Directory.Exists(target)) Directory.Delete(target, true);
@@ -125,9 +134,11 @@ public static class Book
         var sb = new StringBuilder(Head(title)).Append("<body>").Append(Nav(pages, -1)).Append("<main>");
         sb.Append($"<h1>{E(title)}</h1><p>The chapters below were executed headlessly; every output, table and chart is what the code printed. " +
                   "Open the notebooks in VS Code or Jupyter to change and re-run them (environment/README.md).</p><table class=\"chapters\"><thead><tr><th>chapter</th><th>sections</th><th>charts</th><th>errors</th></tr></thead><tbody>");
-        foreach (var p in pages)
+        foreach (var p in pages.Where(p => p.Source.Length > 0))
             sb.Append($"<tr><td><a href=\"{E(p.File)}\">{E(p.Title)}</a><br><span class=\"file\">{E(p.Source)}</span></td><td>{p.Sections.Count}</td><td>{p.Charts}</td><td>{(p.Errors == 0 ? "none" : $"<span class=\"bad\">{p.Errors}</span>")}</td></tr>");
-        return sb.Append("</tbody></table></main></body></html>\n").ToString();
+        sb.Append("</tbody></table>");
+        foreach (var p in pages.Where(p => p.Source.Length == 0)) sb.Append($"<p>Also: <a href=\"{E(p.File)}\">{E(p.Title)}</a>.</p>");
+        return sb.Append("</main></body></html>\n").ToString();
     }
 
     static string Page(NotebookDocument nb, IReadOnlyList<BookPage> pages, int index)

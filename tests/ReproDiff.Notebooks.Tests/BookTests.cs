@@ -84,7 +84,10 @@ public class BookTests
             executed.Add(r.ExecutedPath!);
         }
         var book = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-book").FullName, "book");
-        Book.Write(executed, book, await NotebookSetup.KatexAsync(repo));
+        var committed = Directory.GetFiles(Path.Combine(repo, "papers"), "reproduced-*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+        var report = new Reproduction.VerificationReport(committed.Select(f => (f, Reproduction.ReproductionJson.Load(f))));
+        Book.Write(executed, book, await NotebookSetup.KatexAsync(repo),
+            [new ExtraPage("Verification", "verification.html", $"<style>{Reproduction.VerificationReport.Style}</style>{report.ToHtmlBody()}")]);
 
         var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repo };
         foreach (var a in new[] { Path.Combine(repo, "tools", "book", "check.mjs"), book }) psi.ArgumentList.Add(a);
@@ -93,6 +96,7 @@ public class BookTests
         var stderr = await p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         Assert.True(p.ExitCode == 0, stdout + stderr);
-        Assert.Equal(executed.Count + 1, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("\"ok\":true")));
+        Assert.Contains("\"page\":\"verification.html\",\"ok\":true,\"charts\":2,\"drawn\":2", stdout);
+        Assert.Equal(executed.Count + 2, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("\"ok\":true")));
     }
 }

@@ -46,6 +46,8 @@ public sealed record PSampleOptions
     /// <summary>Called after each step with (step index, x_{t−1}, predicted x_0), for notebooks that plot the chain.</summary>
     public Action<int, Tensor, Tensor>? OnStep { get; init; }
     public Generator? Generator { get; init; }
+    /// <summary>The ε of the starting q_sample (DiffRec with T′ > 0) instead of a fresh draw: parity tests feed the official draw.</summary>
+    public Tensor? StartNoise { get; init; }
 
     /// <summary>DiffRec's inference (<c>p_sample</c> with <c>sampling_noise=False</c>).</summary>
     public static PSampleOptions DiffRec(int samplingSteps = 0) => new() { StartSteps = samplingSteps, MeanType = MeanType.StartX };
@@ -168,7 +170,7 @@ public sealed class GaussianDiffusion : IDisposable
             x = options.FromNoise ? randn(xStart.shape, dtype: xStart.dtype, device: xStart.device, generator: options.Generator)
                 : options.StartSteps == 0 ? xStart.clone()
                 : QSample(xStart, full(n, options.StartSteps - 1, int64, xStart.device),
-                    randn(xStart.shape, dtype: xStart.dtype, device: xStart.device, generator: options.Generator));
+                    options.StartNoise ?? randn(xStart.shape, dtype: xStart.dtype, device: xStart.device, generator: options.Generator));
             x = x.MoveToOuterDisposeScope();
         }
         for (int i = Steps - 1; i >= 0; i--)

@@ -229,8 +229,8 @@ public sealed class VerificationReport
         VerdictClass.Reproduced => "ok", VerdictClass.OutsideTolerance => "bad", VerdictClass.NotConverged => "warn", _ => "muted",
     };
 
+    /// <summary>Styles of the headline and tables (shared by the standalone page and the book).</summary>
     public const string Style = """
-        body { font: 15px/1.5 system-ui, sans-serif; color: #1f2328; max-width: 1200px; margin: 1rem auto; padding: 0 1rem; }
         .headline span { display: inline-block; margin: 0 .5rem .5rem 0; padding: .3rem .7rem; border-radius: 1rem; font-weight: 600; }
         .headline .ok { background: #dafbe1; } .headline .bad { background: #ffebe9; } .headline .warn { background: #fff8c5; } .headline .muted { background: #eaeef2; }
         table.verify { border-collapse: collapse; font-size: 13px; margin: .5rem 0 1.5rem; }
@@ -240,5 +240,7 @@ public sealed class VerificationReport
         """;
 
     /// <summary>A standalone offline page.</summary>
-    public string ToHtmlPage() => Plots.Standalone($"<style>{Style}</style>{ToHtmlBody()}", "ReproDiff verification");
+    public string ToHtmlPage() => Plots.Standalone(
+        $"<style>body {{ font: 15px/1.5 system-ui, sans-serif; color: #1f2328; max-width: 1200px; margin: 1rem auto; padding: 0 1rem; }}\n{Style}</style>{ToHtmlBody()}",
+        "ReproDiff verification");
 }
