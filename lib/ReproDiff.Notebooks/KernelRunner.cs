@@ -40,41 +40,22 @@ public static class KernelRunner
             // change the kernel's directory in 0.3.259, so the process starts there); dotnet-repl is found from there through
             // the checkout's tool manifest.
             var folder = Path.GetDirectoryName(nb.Path)!;
-            var psi = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = folder,
-                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-            };
+            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = folder };
             foreach (var a in new[] { "tool", "run", "dotnet-repl", "--", "--run", input, "--exit-after-run", "--output-format", "ipynb", "--output-path", executed })
                 psi.ArgumentList.Add(a);
             psi.Environment[ResultsChannel.FileVariable] = results;
             psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
             psi.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
 
-            var watch = Stopwatch.StartNew();
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync(cancel);
-            var stderr = p.StandardError.ReadToEndAsync(cancel);
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            cts.CancelAfter(timeout);
-            try { await p.WaitForExitAsync(cts.Token); }
-            catch (OperationCanceledException)
-            {
-                p.Kill(entireProcessTree: true);
-                cancel.ThrowIfCancellationRequested();
-                return Failed(nb.FileName, watch, $"{nb.FileName}: timed out in the kernel after {timeout.TotalSeconds:F0} s (killed).");
-            }
-            await Task.WhenAll(stdout, stderr);
+            var run = await ChildProcess.RunAsync(psi, timeout, cancel);
+            if (run.TimedOut) return Failed(nb.FileName, run.Elapsed, $"{nb.FileName}: timed out in the kernel after {timeout.TotalSeconds:F0} s (killed).");
             if (!File.Exists(executed))
-            {
-                var tail = string.Join(" | ", (stderr.Result + stdout.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(4));
-                return Failed(nb.FileName, watch, $"{nb.FileName}: dotnet-repl exited with code {p.ExitCode} and wrote no notebook " +
-                    $"(is the tool restored? run `dotnet tool restore` in the repository root): {tail}");
-            }
+                return Failed(nb.FileName, run.Elapsed, $"{nb.FileName}: dotnet-repl exited with code {run.ExitCode} and wrote no notebook " +
+                    $"(is the tool restored? run `dotnet tool restore` in the repository root): {run.Tail(4)}");
 
-            var result = Read(nb.FileName, executed, results, watch.Elapsed.TotalSeconds);
-            if (p.ExitCode != 0 && result.Error is null)
-                result = result with { Status = "failed", Error = $"{nb.FileName}: dotnet-repl exited with code {p.ExitCode} but no cell reported an error." };
+            var result = Read(nb.FileName, executed, results, run.Elapsed.TotalSeconds);
+            if (run.ExitCode != 0 && result.Error is null)
+                result = result with { Status = "failed", Error = $"{nb.FileName}: dotnet-repl exited with code {run.ExitCode} but no cell reported an error." };
             if (options.OutputPath is not null)
             {
                 var target = Path.GetFullPath(options.OutputPath);
@@ -131,8 +112,8 @@ public static class KernelRunner
         };
     }
 
-    static NotebookResult Failed(string name, Stopwatch watch, string error) => new()
+    static NotebookResult Failed(string name, TimeSpan elapsed, string error) => new()
     {
-        Notebook = name, Status = "failed", Seconds = watch.Elapsed.TotalSeconds, Error = error,
+        Notebook = name, Status = "failed", Seconds = elapsed.TotalSeconds, Error = error,
     };
 }

@@ -25,26 +25,14 @@ public static class NotebookProcess
         var resultFile = output + ".result.json";
         File.Delete(resultFile);
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("dotnet");
         foreach (var a in new[] { cli, "notebooks", "exec", Path.GetFullPath(notebook), "--out", output, "--result", resultFile })
             psi.ArgumentList.Add(a);
         if (options.Profile is not null) { psi.ArgumentList.Add("--profile"); psi.ArgumentList.Add(options.Profile); }
         foreach (var (k, v) in options.Parameters) { psi.ArgumentList.Add("--param"); psi.ArgumentList.Add($"{k}={v}"); }
 
-        var watch = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync(cancel);
-        var stderr = p.StandardError.ReadToEndAsync(cancel);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        cts.CancelAfter(timeout);
-        try { await p.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            cancel.ThrowIfCancellationRequested();
-            return Failed(notebook, watch, $"{Path.GetFileName(notebook)}: timed out after {timeout.TotalSeconds:F0} s (killed).");
-        }
-        await Task.WhenAll(stdout, stderr);
+        var run = await ChildProcess.RunAsync(psi, timeout, cancel);
+        if (run.TimedOut) return Failed(notebook, run.Elapsed, $"{Path.GetFileName(notebook)}: timed out after {timeout.TotalSeconds:F0} s (killed).");
 
         if (File.Exists(resultFile))
         {
@@ -52,13 +40,12 @@ public static class NotebookProcess
             File.Delete(resultFile);
             return options.OutputPath is null ? result with { ExecutedPath = null } : result;
         }
-        var tail = string.Join(" | ", (stderr.Result + stdout.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(3));
-        var how = p.ExitCode > 128 ? $"was killed by signal {p.ExitCode - 128}" : $"exited with code {p.ExitCode}";
-        return Failed(notebook, watch, $"{Path.GetFileName(notebook)}: the notebook process {how} before reporting: {tail}");
+        var how = run.ExitCode > 128 ? $"was killed by signal {run.ExitCode - 128}" : $"exited with code {run.ExitCode}";
+        return Failed(notebook, run.Elapsed, $"{Path.GetFileName(notebook)}: the notebook process {how} before reporting: {run.Tail()}");
     }
 
-    static NotebookResult Failed(string notebook, Stopwatch watch, string error) => new()
+    static NotebookResult Failed(string notebook, TimeSpan elapsed, string error) => new()
     {
-        Notebook = Path.GetFileName(notebook), Status = "failed", Seconds = watch.Elapsed.TotalSeconds, Error = error,
+        Notebook = Path.GetFileName(notebook), Status = "failed", Seconds = elapsed.TotalSeconds, Error = error,
     };
 }

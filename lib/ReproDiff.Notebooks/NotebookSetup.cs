@@ -21,15 +21,12 @@ public static class NotebookSetup
 
     public static async Task<(int ExitCode, string Output)> RunAsync(string repo, IEnumerable<string> args, CancellationToken cancel = default)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = repo, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = repo };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync(cancel);
-        var stderr = p.StandardError.ReadToEndAsync(cancel);
-        await p.WaitForExitAsync(cancel);
-        return (p.ExitCode, (await stdout) + (await stderr));
+        var run = await ChildProcess.RunAsync(psi, TimeSpan.FromMinutes(20), cancel);
+        return (run.TimedOut ? -1 : run.ExitCode, run.TimedOut ? "timed out after 20 minutes" : run.Stdout + run.Stderr);
     }
 
     /// <summary>

@@ -89,13 +89,11 @@ public class BookTests
         Book.Write(executed, book, await NotebookSetup.KatexAsync(repo),
             [new ExtraPage("Verification", "verification.html", $"<style>{Reproduction.VerificationReport.Style}</style>{report.ToHtmlBody()}")]);
 
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = repo };
+        var psi = new ProcessStartInfo("node") { WorkingDirectory = repo };
         foreach (var a in new[] { Path.Combine(repo, "tools", "book", "check.mjs"), book }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = await p.StandardOutput.ReadToEndAsync();
-        var stderr = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, stdout + stderr);
+        var run = await ChildProcess.RunAsync(psi, TimeSpan.FromMinutes(5));
+        var stdout = run.Stdout;
+        Assert.True(!run.TimedOut && run.ExitCode == 0, run.Stdout + run.Stderr);
         Assert.Contains("\"page\":\"verification.html\",\"ok\":true,\"charts\":2,\"drawn\":2", stdout);
         Assert.Equal(executed.Count + 2, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("\"ok\":true")));
     }

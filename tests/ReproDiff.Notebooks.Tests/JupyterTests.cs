@@ -33,16 +33,13 @@ public class JupyterTests
         var notebook = Path.Combine(repo, "notebooks", "02-wang2023-diffrec.ipynb");
         var executed = Path.Combine(work, "executed.ipynb");
         var results = Path.Combine(work, "results.jsonl");
-        var psi = new ProcessStartInfo("jupyter") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(notebook)! };
+        var psi = new ProcessStartInfo("jupyter") { WorkingDirectory = Path.GetDirectoryName(notebook)! };
         foreach (var a in new[] { "nbconvert", "--to", "notebook", "--execute", notebook, "--output", executed, "--ExecutePreprocessor.timeout=900" })
             psi.ArgumentList.Add(a);
         psi.Environment["JUPYTER_PATH"] = work;
         psi.Environment[Reporting.ResultsChannel.FileVariable] = results;
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, await stderr);
+        var run = await ChildProcess.RunAsync(psi, TimeSpan.FromMinutes(20));
+        Assert.True(!run.TimedOut && run.ExitCode == 0, run.Stderr);
 
         var jupyter = KernelRunner.Read("02-wang2023-diffrec.ipynb", executed, results, 0);
         Assert.True(jupyter.Passed, jupyter.Error);
