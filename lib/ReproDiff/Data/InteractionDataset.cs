@@ -124,7 +124,8 @@ public sealed class InteractionDataset
         for (int u = 0; u < Users; u++)
         {
             int start = Train.RowPointers[u], n = Train.RowLength(u);
-            for (int m = 0; m < n; m++) w[start + m] = (float)(n == 1 ? wMax : wMin + (double)m / (n - 1) * (wMax - wMin));
+            // np.linspace(w_min, w_max, n) as the official T-DiffRec data_load: a single interaction gets w_min (parity test).
+            for (int m = 0; m < n; m++) w[start + m] = (float)(n == 1 ? wMin : wMin + (double)m / (n - 1) * (wMax - wMin));
         }
         return Train.WithValues(w);
     }

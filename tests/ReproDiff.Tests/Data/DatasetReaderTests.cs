@@ -58,7 +58,7 @@ public class DatasetReaderTests
     {
         var d = InteractionDataset.Load(Folder(("train.tsv", "user\titem\n0\t0\n0\t1\n0\t2\n1\t1\n"), ("valid.tsv", Good), ("test.tsv", Good)));
         var w = d.TimeWeightedTrain(0.1, 1.0);
-        Assert.Equal([0.1f, 0.55f, 1.0f, 1.0f], w.Values!);
+        Assert.Equal([0.1f, 0.55f, 1.0f, 0.1f], w.Values!); // one interaction: w_min, as np.linspace(w_min, w_max, 1) in the official loader
     }
 
     [Fact]

@@ -105,4 +105,22 @@ public class DiffRecParityTests
             Assert.True(official.topk(20).indexes.eq(ours.topk(20).indexes).all().item<bool>(), $"{key}: top-20 differs");
         }
     }
+
+    /// <summary>T-DiffRec: the official loader's time weights (np.linspace(w_min, 1, n) per user in file order; w_min for n = 1).</summary>
+    [Fact]
+    public void TDiffRecInputIsTheOfficialTimeWeightedMatrix()
+    {
+        using var scope = NewDisposeScope();
+        var d = PyTorchUnpickler.UnpickleStateDict(Path.Combine(RepositoryLocator.FindRoot()!, "tests", "fixtures", "parity", "tdiffrec.pt"));
+        var pairs = T(d, "pairs").data<long>().ToArray();
+        var shape = T(d, "shape").data<long>().ToArray();
+        int users = (int)shape[0], items = (int)shape[1];
+        var rows = pairs.Where((_, i) => i % 2 == 0).Select(v => (int)v).ToArray();
+        var cols = pairs.Where((_, i) => i % 2 == 1).Select(v => (int)v).ToArray();
+        var train = ReproDiff.Data.SparseMatrix.FromPairs(users, items, rows, cols);
+        var empty = ReproDiff.Data.SparseMatrix.FromPairs(users, items, [], []);
+        var data = new ReproDiff.Data.InteractionDataset("parity", users, items, train, empty, empty);
+        var ours = DiffRec.Dense(data.TimeWeightedTrain(T(d, "w_min").to_type(float64).item<double>()), CPU);
+        Close(T(d, "weighted"), ours, 1e-7, 0, "time-weighted training matrix");
+    }
 }
