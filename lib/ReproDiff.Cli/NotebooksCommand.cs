@@ -146,7 +146,8 @@ static class NotebooksCommand
     {
         var files = VerifyCommand.Committed(repo);
         if (files.Length == 0) return [];
-        var report = new Reproduction.VerificationReport(files.Select(f => (f, Reproduction.ReproductionJson.Load(f))));
+        var report = new Reproduction.VerificationReport(files.Select(f => (f, Reproduction.ReproductionJson.Load(f))),
+            Reproduction.VerificationReport.ReadParityTable(Path.Combine(repo, "tests", "fixtures", "parity", "README.md")));
         return [new ExtraPage("Verification: the papers' numbers against ours", "verification.html", $"<style>{Reproduction.VerificationReport.Style}</style>{report.ToHtmlBody()}")];
     }
 

@@ -27,7 +27,8 @@ static class VerifyCommand
             var committedPaths = Committed(repo);
             var paths = parse.GetValue(files) is { Length: > 0 } given ? given : committedPaths;
             if (paths.Length == 0) throw new ReproDiffException("no reproduce JSON files given or found under papers/; run `reprodiff reproduce` first.");
-            var report = new VerificationReport(paths.Select(p => (p, ReproductionJson.Load(p))).ToList()); // validates every file first
+            var report = new VerificationReport(paths.Select(p => (p, ReproductionJson.Load(p))).ToList(), // validates every file first
+                VerificationReport.ReadParityTable(Path.Combine(repo, "tests", "fixtures", "parity", "README.md")));
             var target = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(repo, "artifacts", "verify", "report"));
             AtomicFile.WriteAllText(target + ".md", report.ToMarkdown());
             AtomicFile.WriteAllText(target + ".html", report.ToHtmlPage());

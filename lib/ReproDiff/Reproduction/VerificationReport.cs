@@ -34,8 +34,12 @@ public sealed class VerificationReport
     public IReadOnlyList<(string Path, ReproductionResult Result)> Files { get; }
     public IReadOnlyList<ReportCell> Cells { get; }
 
-    public VerificationReport(IEnumerable<(string Path, ReproductionResult Result)> files)
+    /// <summary>Rows of the parity table (tests/fixtures/parity/README.md): which models agree with the authors' code.</summary>
+    public IReadOnlyList<string[]> Parity { get; }
+
+    public VerificationReport(IEnumerable<(string Path, ReproductionResult Result)> files, IReadOnlyList<string[]>? parity = null)
     {
+        Parity = parity ?? [];
         Files = files.ToList();
         Cells = Files.SelectMany(f => f.Result.Cells.Select(c => new ReportCell(c, f.Path))).ToList();
     }
@@ -118,10 +122,29 @@ public sealed class VerificationReport
                 }
             }
         }
+        if (Parity.Count > 1)
+        {
+            sb.Append("\n## Parity with the authors' code\n\nGolden tests (tests/ReproDiff.Tests/Parity) match these outputs of the official code, float32 to 1e-5:\n\n");
+            sb.Append("| ").Append(string.Join(" | ", Parity[0])).Append(" |\n|").Append(string.Concat(Parity[0].Select(_ => "---|"))).Append('\n');
+            foreach (var row in Parity.Skip(1)) sb.Append("| ").Append(string.Join(" | ", row)).Append(" |\n");
+        }
         sb.Append("\n## Provenance\n\n| file | command | profile | commit | date | environment |\n|---|---|---|---|---|---|\n");
         foreach (var (path, r) in Files)
             sb.Append($"| {Path.GetFileName(path)} | `{r.Command}` | {r.Profile} | {Short(r.Environment.GitCommit)} | {r.Environment.Timestamp:yyyy-MM-dd} | {Env(r)} |\n");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The first Markdown table of the parity fixtures' README (header and rows, cells trimmed, backticks dropped): the
+    /// one place that says which outputs of which official code our golden tests match.
+    /// </summary>
+    public static IReadOnlyList<string[]> ReadParityTable(string readme)
+    {
+        if (!File.Exists(readme)) return [];
+        var rows = File.ReadLines(readme).SkipWhile(l => !l.StartsWith('|')).TakeWhile(l => l.StartsWith('|'))
+            .Where(l => !l.Replace("|", "").Replace("-", "").Trim().Equals(""))
+            .Select(l => l.Trim().Trim('|').Split('|').Select(c => c.Trim().Replace("`", "")).ToArray()).ToList();
+        return rows;
     }
 
     static string Short(string? commit) => commit is { Length: >= 7 } ? commit[..7] : commit ?? "—";
@@ -218,6 +241,14 @@ public sealed class VerificationReport
                 sb.Append("</tbody></table>");
             }
         }
+        if (Parity.Count > 1)
+        {
+            sb.Append("<h2 id=\"parity\">Parity with the authors' code</h2><p>Golden tests (tests/ReproDiff.Tests/Parity) match these outputs of the official code, float32 to 1e-5.</p><table class=\"verify parity\"><thead><tr>");
+            foreach (var header in Parity[0]) sb.Append($"<th>{E(header)}</th>");
+            sb.Append("</tr></thead><tbody>");
+            foreach (var row in Parity.Skip(1)) sb.Append("<tr>").Append(string.Concat(row.Select(c => $"<td>{E(c)}</td>"))).Append("</tr>");
+            sb.Append("</tbody></table>");
+        }
         sb.Append("<h2 id=\"provenance\">Provenance</h2><table class=\"verify\"><thead><tr><th>file</th><th>command</th><th>profile</th><th>commit</th><th>date</th><th>environment</th></tr></thead><tbody>");
         foreach (var (path, r) in Files)
             sb.Append($"<tr><td>{E(Path.GetFileName(path))}</td><td><code>{E(r.Command)}</code></td><td>{E(r.Profile)}</td><td>{E(Short(r.Environment.GitCommit))}</td><td>{r.Environment.Timestamp:yyyy-MM-dd}</td><td>{E(Env(r))}</td></tr>");
@@ -236,6 +267,7 @@ public sealed class VerificationReport
         table.verify { border-collapse: collapse; font-size: 13px; margin: .5rem 0 1.5rem; }
         table.verify th, table.verify td { border: 1px solid #d0d7de; padding: .2rem .45rem; text-align: right; white-space: nowrap; }
         table.verify td:first-child, table.verify td:nth-child(2) { text-align: left; } table.verify th { background: #f6f8fa; }
+        table.parity td { text-align: left; white-space: normal; vertical-align: top; }
         td.ok { background: #dafbe1; } td.bad { background: #ffebe9; } td.warn { background: #fff8c5; } td.muted { color: #57606a; }
         """;
 
