@@ -94,8 +94,13 @@ public static class KernelRunner
             code++;
             var failure = c["outputs"]?.AsArray().FirstOrDefault(o => (string?)o?["output_type"] == "error");
             if (failure is null) { run++; continue; }
-            var message = ((string?)failure["evalue"] ?? (string?)failure["ename"] ?? "error").Split('\n')[0].Trim();
-            error ??= $"{name}#cell{i + 1}{(message.StartsWith('(') ? "" : ": ")}{message}";
+            var lines = ((string?)failure["evalue"] ?? (string?)failure["ename"] ?? "error").Split('\n');
+            var message = lines[0].Trim();
+            // Compile errors carry (line,col); runtime errors carry no line numbers in this kernel, so name the cell's
+            // innermost method instead (e.g. "at Boom()").
+            var frame = lines.Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("at Submission#", StringComparison.Ordinal));
+            var where = frame is null || frame.Contains("<<Initialize>>", StringComparison.Ordinal) ? "" : $" (in {frame[(frame.IndexOf('.') + 1)..]})";
+            error ??= $"{name}#cell{i + 1}{(message.StartsWith('(') ? "" : ": ")}{message}{where}";
         }
         var recorded = new List<RecordedResult>();
         if (File.Exists(resultsFile))

@@ -17,6 +17,18 @@ public class KernelRunnerTests
     }
 
     [Fact]
+    public async Task RuntimeErrorNamesNotebookCellAndMethod()
+    {
+        var path = new NotebookBuilder(inCheckout: true)
+            .Parameters("string Profile = \"quick\";")
+            .Code("var a = 1;\nvoid Boom() => throw new InvalidOperationException(\"boom\");\nBoom();")
+            .Save("runtime.ipynb");
+        var r = await KernelRunner.RunAsync(path, new NotebookRunOptions(), TimeSpan.FromMinutes(5));
+        Assert.False(r.Passed);
+        Assert.Equal("runtime.ipynb#cell2: System.InvalidOperationException: boom (in Boom())", r.Error);
+    }
+
+    [Fact]
     public async Task ParametersApplyAndResultsComeBackThroughTheResultsFile()
     {
         await CommittedNotebookTests.KernelSetup.Value;
