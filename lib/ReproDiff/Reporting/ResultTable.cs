@@ -12,7 +12,7 @@ namespace ReproDiff.Reporting;
 /// </summary>
 public sealed record ResultRow(
     string Paper, string Table, string Dataset, string Model, string Metric, int K,
-    double? Reported, double OursMean, double OursStd, IReadOnlyList<int> Seeds, string Protocol)
+    double? Reported, double OursMean, double OursStd, IReadOnlyList<int> Seeds, string Protocol, string? StoredVerdict = null)
 {
     public const double RelativeTolerance = 0.05;
 
@@ -24,7 +24,8 @@ public sealed record ResultRow(
 
     public double? Delta => Reported is { } r ? OursMean - r : null;
 
-    public string Verdict => Judge(Reported, OursMean, OursStd);
+    /// <summary>The verdict stored in a result file (with its annotation, e.g. "not converged"), else judged from the numbers.</summary>
+    public string Verdict => StoredVerdict ?? Judge(Reported, OursMean, OursStd);
 
     public static string Judge(double? reported, double oursMean, double oursStd)
     {

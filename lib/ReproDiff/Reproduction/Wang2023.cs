@@ -145,7 +145,7 @@ public static class ReproductionJson
         catch (System.Text.Json.JsonException e) { throw new ReproDiffException($"{path}: not a reproduce result ({e.Message})."); }
     }
 
-    /// <summary>The cells as result rows, for tables and charts.</summary>
+    /// <summary>The cells as result rows, for tables and charts, with their verdicts as stored (never recomputed).</summary>
     public static IEnumerable<ResultRow> Rows(ReproductionResult result) => result.Cells.Select(c =>
-        new ResultRow(c.Paper, c.Table, c.Dataset, c.Model, c.Metric, c.K, c.Reported, c.OursMean, c.OursStd, c.Seeds, c.Protocol.Split(':')[0]));
+        new ResultRow(c.Paper, c.Table, c.Dataset, c.Model, c.Metric, c.K, c.Reported, c.OursMean, c.OursStd, c.Seeds, c.Protocol.Split(':')[0], c.Verdict));
 }

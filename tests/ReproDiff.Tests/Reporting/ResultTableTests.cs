@@ -38,6 +38,8 @@ public class ResultTableTests
         Assert.Equal("0.1049 ± 0.0012", wide["Recall@20 ours"][0]);
         Assert.Equal("0.0900", wide["NDCG@20 ours"][1]);
         Assert.Equal("—", wide["Recall@20 paper"][1]);
+        var stored = new ResultRow("li2023", "Table 2", "beauty", "SASRec", "HR", 10, 6.26, 4.20, 0, [1], "official", "below (not converged: stopped by the time budget)");
+        Assert.Equal("below (not converged: stopped by the time budget)", new ResultTable([stored]).ToWideDataFrame()["verdicts"][0]);
         var path = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-table").FullName, "table");
         t.Save(path);
         Assert.True(File.Exists(path + ".md") && File.Exists(path + ".csv") && File.Exists(path + ".html"));
