@@ -40,12 +40,7 @@ static class NotebooksCommand
             var parameters = NotebookParameters.ParsePairs(parse.GetValue(Params) ?? []);
             var profile = parse.GetValue(Profile);
             // Validate every parameter against every notebook before anything runs or is written (a bad value exits 2).
-            foreach (var f in files)
-            {
-                var values = new Dictionary<string, string>(parameters);
-                if (profile is not null) values["Profile"] = profile;
-                NotebookParameters.Find(NotebookDocument.Load(f)).Apply(values);
-            }
+            foreach (var f in files) NotebookParameters.Apply(NotebookDocument.Load(f), new NotebookRunOptions { Profile = profile, Parameters = parameters });
             var useKernel = parse.GetValue(kernel);
             if (useKernel) SetupCheck(repo);
             var dir = Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine(repo ?? ".", "artifacts", useKernel ? "notebooks-kernel" : "notebooks"));
@@ -114,7 +109,7 @@ static class NotebooksCommand
                 var (code, output) = await NotebookSetup.RunAsync(repo, args, cancel);
                 if (code != 0) { Console.Error.WriteLine(output); Console.Error.WriteLine($"reprodiff: {what} failed (exit code {code})."); return 1; }
             }
-            Console.WriteLine($"notebooks ready: {Path.Combine(repo, "artifacts", "notebook", "ReproDiff.dll")}; open notebooks/ in VS Code or Jupyter, or run `reprodiff notebooks run --kernel`.");
+            Console.WriteLine($"notebooks ready: {Path.Combine(NotebookSetup.PublishFolder(repo), "ReproDiff.dll")}; open notebooks/ in VS Code or Jupyter, or run `reprodiff notebooks run --kernel`.");
             return 0;
         });
 
@@ -146,14 +141,13 @@ static class NotebooksCommand
     {
         var files = VerifyCommand.Committed(repo);
         if (files.Length == 0) return [];
-        var report = new Reproduction.VerificationReport(files.Select(f => (f, Reproduction.ReproductionJson.Load(f))),
-            Reproduction.VerificationReport.ReadParityTable(Path.Combine(repo, "tests", "fixtures", "parity", "README.md")));
+        var report = VerifyCommand.Report(repo, files);
         return [new ExtraPage("Verification: the papers' numbers against ours", "verification.html", $"<style>{Reproduction.VerificationReport.Style}</style>{report.ToHtmlBody()}")];
     }
 
     static void SetupCheck(string? repo)
     {
-        if (repo is null || !File.Exists(Path.Combine(repo, "artifacts", "notebook", "ReproDiff.dll")))
+        if (repo is null || !File.Exists(Path.Combine(NotebookSetup.PublishFolder(repo), "ReproDiff.dll")))
             throw new ReproDiffException("--kernel: the library is not published for the notebooks; run `reprodiff notebooks setup` first.");
     }
 

@@ -27,8 +27,7 @@ static class VerifyCommand
             var committedPaths = Committed(repo);
             var paths = parse.GetValue(files) is { Length: > 0 } given ? given : committedPaths;
             if (paths.Length == 0) throw new ReproDiffException("no reproduce JSON files given or found under papers/; run `reprodiff reproduce` first.");
-            var report = new VerificationReport(paths.Select(p => (p, ReproductionJson.Load(p))).ToList(), // validates every file first
-                VerificationReport.ReadParityTable(Path.Combine(repo, "tests", "fixtures", "parity", "README.md")));
+            var report = Report(repo, paths); // loads and validates every file before anything is written
             var target = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(repo, "artifacts", "verify", "report"));
             AtomicFile.WriteAllText(target + ".md", report.ToMarkdown());
             AtomicFile.WriteAllText(target + ".html", report.ToHtmlPage());
@@ -42,6 +41,11 @@ static class VerifyCommand
         });
         return cmd;
     }
+
+    /// <summary>The report of <paramref name="paths"/> with the parity table of tests/fixtures/parity/README.md.</summary>
+    internal static VerificationReport Report(string repo, IEnumerable<string> paths) =>
+        new(paths.Select(p => (p, ReproductionJson.Load(p))).ToList(),
+            VerificationReport.ReadParityTable(Path.Combine(repo, "tests", "fixtures", "parity", "README.md")));
 
     /// <summary>The committed result files: papers/*/reproduced-*.json.</summary>
     internal static string[] Committed(string repo) =>

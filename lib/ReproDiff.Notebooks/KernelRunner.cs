@@ -17,14 +17,7 @@ public static class KernelRunner
     public static async Task<NotebookResult> RunAsync(string path, NotebookRunOptions options, TimeSpan timeout, CancellationToken cancel = default)
     {
         var nb = NotebookDocument.Load(path);
-        var parameters = NotebookParameters.Find(nb);
-        var values = new Dictionary<string, string>(options.Parameters, StringComparer.Ordinal);
-        if (options.Profile is not null)
-        {
-            if (options.Profile is not ("quick" or "full")) throw new ReproDiffException($"--profile {options.Profile}: use quick or full.");
-            values["Profile"] = options.Profile;
-        }
-        parameters.Apply(values); // validates every value before anything runs
+        NotebookParameters.Apply(nb, options); // validates every value before anything runs
         if (ToolManifest(Path.GetDirectoryName(nb.Path)!) is null)
             throw new ReproDiffException($"{nb.FileName}: the kernel runner uses the dotnet-repl pinned in a ReproDiff checkout's dotnet-tools.json, and none is above {Path.GetDirectoryName(nb.Path)}; put the notebook inside the checkout.");
 

@@ -43,6 +43,23 @@ public sealed partial class NotebookParameters
         return new NotebookParameters(tagged[0], $"{nb.FileName}#cell{tagged[0].Number}");
     }
 
+    /// <summary>
+    /// Finds the parameters cell of <paramref name="nb"/> and applies <paramref name="options"/> (its Profile, then its
+    /// parameters); every value is validated before anything runs. Used by our runner, the kernel runner and the CLI.
+    /// </summary>
+    public static NotebookParameters Apply(NotebookDocument nb, NotebookRunOptions options)
+    {
+        var parameters = Find(nb);
+        var values = new Dictionary<string, string>(options.Parameters, StringComparer.Ordinal);
+        if (options.Profile is not null)
+        {
+            if (options.Profile is not ("quick" or "full")) throw new ReproDiffException($"--profile {options.Profile}: use quick or full.");
+            values["Profile"] = options.Profile;
+        }
+        parameters.Apply(values);
+        return parameters;
+    }
+
     /// <summary>The literal text currently assigned to <paramref name="name"/>.</summary>
     public string Literal(string name) => byName[name].Match.Groups["value"].Value;
 

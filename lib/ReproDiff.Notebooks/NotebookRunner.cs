@@ -62,15 +62,7 @@ public static partial class NotebookRunner
         var nb = NotebookDocument.Load(path);
         var dir = Path.GetDirectoryName(nb.Path)!;
 
-        var parameters = NotebookParameters.Find(nb);
-        var values = new Dictionary<string, string>(options.Parameters, StringComparer.Ordinal);
-        if (options.Profile is not null)
-        {
-            if (options.Profile is not ("quick" or "full"))
-                throw new ReproDiffException($"--profile {options.Profile}: use quick or full.");
-            values["Profile"] = options.Profile;
-        }
-        parameters.Apply(values);
+        NotebookParameters.Apply(nb, options);
 
         var figures = options.OutputPath is null ? null
             : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.OutputPath))!, Path.GetFileNameWithoutExtension(options.OutputPath) + ".figures");

@@ -38,22 +38,16 @@ public static class NotebookSetup
         var tools = Path.Combine(repo, "tools", "book");
         var dist = Path.Combine(tools, "node_modules", "katex", "dist");
         if (File.Exists(Path.Combine(dist, "katex.min.js"))) return dist;
-        var psi = new ProcessStartInfo("npm") { WorkingDirectory = tools, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("npm") { WorkingDirectory = tools };
         foreach (var a in new[] { "ci", "--no-audit", "--no-fund" }) psi.ArgumentList.Add(a);
-        Process p;
-        try { p = Process.Start(psi)!; }
+        ChildResult run;
+        try { run = await ChildProcess.RunAsync(psi, TimeSpan.FromMinutes(10), cancel); }
         catch (System.ComponentModel.Win32Exception)
         {
             throw new ReproDiffException("the book typesets maths with KaTeX from npm, and npm was not found; install Node.js, or run `npm ci` in tools/book elsewhere.");
         }
-        using (p)
-        {
-            var stderr = p.StandardError.ReadToEndAsync(cancel);
-            await p.StandardOutput.ReadToEndAsync(cancel);
-            await p.WaitForExitAsync(cancel);
-            if (p.ExitCode != 0 || !File.Exists(Path.Combine(dist, "katex.min.js")))
-                throw new ReproDiffException($"`npm ci` in tools/book failed (exit code {p.ExitCode}): {(await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()}");
-        }
+        if (run.TimedOut || run.ExitCode != 0 || !File.Exists(Path.Combine(dist, "katex.min.js")))
+            throw new ReproDiffException($"`npm ci` in tools/book failed ({(run.TimedOut ? "timed out" : $"exit code {run.ExitCode}")}): {run.Tail(1)}");
         return dist;
     }
 

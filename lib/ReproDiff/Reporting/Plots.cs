@@ -23,9 +23,6 @@ public sealed class Figure(JsonArray data, JsonObject layout)
     /// <summary>The figure as plotly.js JSON: <c>{"data": [...], "layout": {...}}</c>.</summary>
     public string ToJson() => new JsonObject { ["data"] = Data.DeepClone(), ["layout"] = Layout.DeepClone() }.ToJsonString();
 
-    /// <summary>The HTML fragment that draws it (see <see cref="Plots.Html"/>); lets the runner and kernels display a figure directly.</summary>
-    public string ToHtml() => Plots.Html(this);
-
     public override string ToString() => $"Figure: {(string?)Layout["title"]?["text"]} ({Data.Count} trace(s))";
 }
 
