@@ -48,69 +48,45 @@ public static class Li2023
         _ => throw new ReproDiffException($"--profile {profile}: use quick or full."),
     };
 
+    /// <summary>DiffuRec's official protocol (selects the best epoch, carries the verdicts).</summary>
+    public static EvaluationProtocol Official => EvaluationProtocol.DiffuRec;
+    /// <summary>Our standard protocol at the paper's cut-offs: history masked, mean over users; no reference value, no verdict.</summary>
+    public static EvaluationProtocol Standard { get; } = EvaluationProtocol.Standard with { Metrics = ["HR", "NDCG"], Ks = [5, 10, 20], Scale = 100, BatchSize = 512 };
+
     /// <summary>
     /// Trains and tests each model on each dataset for each seed. Every cell is reported under the official protocol and,
-    /// beside it, our standard protocol (history masked, mean over users; no reference value, no verdict).
-    /// A <paramref name="budget"/> caps each seed's training time; such runs say so in their stop reason.
+    /// beside it, our standard protocol. A <paramref name="budget"/> caps each seed's training time; such runs say so in
+    /// their stop reason and their verdicts.
     /// </summary>
     public static ReproductionResult Reproduce(IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
         IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
-        CancellationToken cancel = default, TimeSpan? budget = null)
+        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false) =>
+        Experiment.Run(Study, models, datasets, profile, seeds, root, device, command, progress, cancel, budget, output, resume);
+
+    public static readonly Study Study = new LiStudy();
+
+    sealed class LiStudy : Study
     {
-        foreach (var m in models) if (!Models.Contains(m)) throw new ReproDiffException($"--model {m}: li2023 supports {string.Join(", ", Models)}.");
-        if (seeds.Count == 0) throw new ReproDiffException("--seeds: give at least one seed.");
-        var dev = TorchRuntime.ResolveDevice(device);
-        var environment = EnvironmentReport.Capture();
-        var official = EvaluationProtocol.DiffuRec;
-        var standard = EvaluationProtocol.Standard with { Metrics = ["HR", "NDCG"], Ks = [5, 10, 20], Scale = 100, BatchSize = 512 };
-        var cells = new List<ReproducedCell>();
-        var runs = new List<SeedRun>();
-        foreach (var dataset in datasets)
+        public override string Paper => Li2023.Paper;
+        public override IReadOnlyList<string> Models => Li2023.Models;
+        public override IReadOnlyList<string> Datasets => Li2023.Datasets;
+        public override IReadOnlyList<EvaluationProtocol> Protocols { get; } = [Official, Standard];
+        public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) => [("HR", 5), ("HR", 10), ("HR", 20), ("NDCG", 5), ("NDCG", 10), ("NDCG", 20)];
+        public override IReadOnlyList<string> ProgressMetrics { get; } = ["HR@10", "NDCG@10"];
+        public override object Load(DataRoot root, string dataset, string profile)
         {
-            var paperDataset = PaperDataset(dataset);
             var data = SequenceDataset.Load(root, dataset);
-            if (profile == "quick") data = data.Head(QuickUsers);
-            foreach (var model in models)
-            {
-                var perSeed = new List<(IReadOnlyDictionary<string, double> Official, IReadOnlyDictionary<string, double> Standard)>();
-                var firstRun = runs.Count;
-                foreach (var seed in seeds)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    TorchRuntime.Seed(seed);
-                    using var m = Create(model, data.Items, dev);
-                    var watch = Stopwatch.StartNew();
-                    var report = m.Fit(data, Training(model, profile, budget), official,
-                        new SyncProgress<EpochReport>(e => progress?.Report($"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4} ({e.EpochTime.TotalSeconds:F1} s)" +
-                            (e.Valid is { } v ? $" valid HR@10 {v["HR@10"]:F4} NDCG@10 {v["NDCG@10"]:F4}{(e.IsBest ? " (best)" : "")}" : ""))), cancel, seed);
-                    var train = watch.Elapsed.TotalSeconds;
-                    watch.Restart();
-                    var test = Evaluator.Evaluate(m.Score, data, test: true, official, m.MaxLength, dev);
-                    var testSeconds = watch.Elapsed.TotalSeconds;
-                    var masked = Evaluator.Evaluate(m.Score, data, test: true, standard, m.MaxLength, dev);
-                    runs.Add(new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
-                        Math.Round(report.SecondsPerEpochMedian, 3), Math.Round(testSeconds, 1), test.Values) { Parameters = m.ParameterCount });
-                    perSeed.Add((test.Values, masked.Values));
-                    progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch} ({report.StopReason}), test {test}");
-                }
-                // A seed stopped by --budget-minutes did not converge: its cells say so beside the numeric verdict.
-                var budgeted = runs.Skip(firstRun).Any(r => r.StopReason.StartsWith("time budget", StringComparison.Ordinal));
-                foreach (var (protocol, pick) in new (EvaluationProtocol, Func<(IReadOnlyDictionary<string, double> O, IReadOnlyDictionary<string, double> S), IReadOnlyDictionary<string, double>>)[]
-                         { (official, p => p.O), (standard, p => p.S) })
-                    foreach (var metric in new[] { "HR", "NDCG" })
-                        foreach (var k in new[] { 5, 10, 20 })
-                        {
-                            var values = perSeed.Select(p => pick(p)[$"{metric}@{k}"]).ToList();
-                            var (mean, std) = ResultRow.MeanStd(values);
-                            // The paper's numbers are under its own protocol only; the masked protocol is shown beside them without a verdict.
-                            var reported = protocol == official ? ReportedResults.Find(Paper, "Table 2", paperDataset, model, metric + "(%)", k)?.Value : null;
-                            var row = new ResultRow(Paper, "Table 2", dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
-                            cells.Add(new ReproducedCell(Paper, reported is null ? "none (our standard protocol)" : "Table 2", dataset, model, metric, k,
-                                reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(),
-                                budgeted && reported is not null && profile != "quick" ? $"{row.Verdict} (not converged: stopped by the time budget)" : row.VerdictFor(profile), values));
-                        }
-            }
+            return profile == "quick" ? data.Head(QuickUsers) : data;
         }
-        return new ReproductionResult(environment, command, profile, cells, runs);
+        public override Trial Create(string model, string dataset, object data, TorchSharp.torch.Device device)
+        {
+            var d = (SequenceDataset)data;
+            return Trial.Sequential(model, Li2023.Create(model, d.Items, device), d, Official);
+        }
+        public override TrainingOptions Training(string model, string profile, TimeSpan? budget) => Li2023.Training(model, profile, budget);
+        /// <summary>The paper's numbers are under its own protocol only.</summary>
+        public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) =>
+            protocol == Official ? new Reference("Table 2", ReportedResults.Find(Paper, "Table 2", PaperDataset(dataset), model, metric + "(%)", k)?.Value) : null;
+        public override string NoReference(EvaluationProtocol protocol) => protocol == Official ? "none (not in the paper)" : "none (our standard protocol)";
     }
 }

@@ -22,6 +22,12 @@ public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs,
 {
     /// <summary>Trainable parameters (Table 6's "#par."); absent in files written before it was recorded.</summary>
     public long? Parameters { get; init; }
+    /// <summary>Every test of this seed: one per row (model or inference variant) and protocol; absent in files written before the experiment runner.</summary>
+    public IReadOnlyList<TestResult>? Results { get; init; }
+    /// <summary>The commit this seed ran at (a resumed study can mix commits; each run says which).</summary>
+    public string? Commit { get; init; }
+    /// <summary>The per-seed training budget in minutes, when one was set.</summary>
+    public double? Budget { get; init; }
 }
 
 /// <summary>
@@ -76,54 +82,32 @@ public static class Wang2023
     };
 
     public static ReproductionResult Reproduce(IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
-        IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null, CancellationToken cancel = default)
+        IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null, CancellationToken cancel = default,
+        string? output = null, bool resume = false) =>
+        Experiment.Run(Study, models, datasets, profile, seeds, root, device, command, progress, cancel, output: output, resume: resume);
+
+    /// <summary>The study the experiment runner runs: the official protocol only, Recall and NDCG at 10 and 20.</summary>
+    public static readonly Study Study = new WangStudy();
+
+    sealed class WangStudy : Study
     {
-        foreach (var m in models) if (!Models.Contains(m)) throw new ReproDiffException($"--model {m}: wang2023 supports {string.Join(", ", Models)} so far.");
-        if (seeds.Count == 0) throw new ReproDiffException("--seeds: give at least one seed.");
-        var dev = TorchRuntime.ResolveDevice(device);
-        var environment = EnvironmentReport.Capture(); // at the start: the commit and settings that actually ran
-        var protocol = EvaluationProtocol.DiffRec;
-        var cells = new List<ReproducedCell>();
-        var runs = new List<SeedRun>();
-        foreach (var dataset in datasets)
+        public override string Paper => Wang2023.Paper;
+        public override IReadOnlyList<string> Models => Wang2023.Models;
+        public override IReadOnlyList<string> Datasets => Wang2023.Datasets;
+        public override IReadOnlyList<EvaluationProtocol> Protocols { get; } = [EvaluationProtocol.DiffRec];
+        public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) => [("Recall", 10), ("Recall", 20), ("NDCG", 10), ("NDCG", 20)];
+        public override IReadOnlyList<string> ProgressMetrics { get; } = ["Recall@20"];
+        public override object Load(DataRoot root, string dataset, string profile) => InteractionDataset.Load(root, dataset);
+        public override Trial Create(string model, string dataset, object data, TorchSharp.torch.Device device) =>
+            Trial.UserItem(model, Wang2023.Create(model, dataset, (InteractionDataset)data, device), (InteractionDataset)data, EvaluationProtocol.DiffRec);
+        public override TrainingOptions Training(string model, string profile, TimeSpan? budget) => Wang2023.Training(profile) with { TimeBudget = budget };
+
+        /// <summary>Table 7 (temporal training) has Amazon-book and Yelp only: T- and LT-DiffRec on ML-1M have no reference.</summary>
+        public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k)
         {
-            var (table, paperDataset) = Cell(dataset);
-            var data = InteractionDataset.Load(root, dataset);
-            foreach (var model in models)
-            {
-                var perSeed = new List<IReadOnlyDictionary<string, double>>();
-                foreach (var seed in seeds)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    TorchRuntime.Seed(seed);
-                    using var m = Create(model, dataset, data, dev);
-                    var watch = Stopwatch.StartNew();
-                    var report = m.Fit(data, Training(profile), protocol,
-                        new SyncProgress<EpochReport>(e => progress?.Report($"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4}" +
-                            (e.Valid is { } v ? $" valid Recall@20 {v["Recall@20"]:F4}{(e.IsBest ? " (best)" : "")}" : ""))), cancel, seed);
-                    var train = watch.Elapsed.TotalSeconds;
-                    watch.Restart();
-                    var test = Evaluator.Evaluate(m.Score, data, test: true, protocol);
-                    runs.Add(new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
-                        Math.Round(report.SecondsPerEpochMedian, 3), Math.Round(watch.Elapsed.TotalSeconds, 1), test.Values) { Parameters = m.ParameterCount });
-                    perSeed.Add(test.Values);
-                    progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch}, test {test}");
-                }
-                foreach (var metric in new[] { "Recall", "NDCG" })
-                    foreach (var k in new[] { 10, 20 })
-                    {
-                        var values = perSeed.Select(v => v[$"{metric}@{k}"]).ToList();
-                        var (mean, std) = ResultRow.MeanStd(values);
-                        // Table 7 (temporal training) has Amazon-book and Yelp only: T- and LT-DiffRec on ML-1M have no reference.
-                        var modelTable = TableOf(model, table);
-                        var reported = modelTable is null ? null : ReportedResults.Find(Paper, modelTable, paperDataset, PaperName(model), metric, k)?.Value;
-                        var row = new ResultRow(Paper, modelTable ?? "", dataset, model, metric, k, reported, mean, std, seeds, protocol.Name);
-                        cells.Add(new ReproducedCell(Paper, reported is null ? "none (not in the paper)" : modelTable!, dataset, model, metric, k,
-                            reported, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), row.VerdictFor(profile), values));
-                    }
-            }
+            var table = TableOf(model, Cell(dataset).Table);
+            return table is null ? null : new Reference(table, ReportedResults.Find(Paper, table, Cell(dataset).Dataset, PaperName(model), metric, k)?.Value);
         }
-        return new ReproductionResult(environment, command, profile, cells, runs);
     }
 }
 

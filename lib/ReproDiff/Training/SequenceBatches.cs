@@ -27,6 +27,33 @@ public static class SequenceBatches
     }
 
     /// <summary>
+    /// Windows of at most <paramref name="length"/> items of every training sequence, left-padded [N, length], as the
+    /// first author's CBiT cuts sequences (dataloaders: windows ending at the sequence's end and every
+    /// <paramref name="stride"/> items before it, down to the window that starts at the first item). The last item of a
+    /// window is the target of Du et al.'s model; sequences of one item give no window.
+    /// </summary>
+    public static Tensor Windows(SequenceDataset data, int length, int stride, Device device)
+    {
+        if (length < 2 || stride < 1) throw new ArgumentException($"Windows: length {length} must be at least 2 and stride {stride} positive.");
+        var rows = new List<long[]>();
+        foreach (var s in data.Train)
+        {
+            if (s.Length < 2) continue;
+            var ends = new List<int>();
+            for (int end = s.Length; end > length; end -= stride) ends.Add(end);
+            ends.Add(Math.Min(length, s.Length));
+            foreach (var end in ends)
+            {
+                var row = new long[length];
+                int take = Math.Min(end, length);
+                for (int j = 0; j < take; j++) row[length - take + j] = s[end - take + j];
+                rows.Add(row);
+            }
+        }
+        return tensor(rows.SelectMany(r => r).ToArray(), [rows.Count, length]).to(device).DetachFromDisposeScope();
+    }
+
+    /// <summary>
     /// One example per user, as SASRec and GRU4Rec train: the last <paramref name="maxLength"/> + 1 training items, inputs
     /// [U, maxLength] = items 1..n−1 and targets [U, maxLength] = items 2..n (each position predicts the next; 0 = padding, ignored).
     /// </summary>

@@ -1,0 +1,89 @@
+using ReproDiff.Data;
+using ReproDiff.Evaluation;
+using ReproDiff.Models;
+using ReproDiff.Training;
+using TorchSharp;
+
+namespace ReproDiff.Reproduction;
+
+/// <summary>
+/// Du et al. 2023, "DiffRec (Du et al.)" here SeqDiffRec: no table was published (du2023.md §5), so every cell is "no
+/// reference"; the model stands beside DiffuRec, SASRec and GRU4Rec on one split, one protocol and one training rule.
+/// Protocol of the first author's pipeline (CBiT, du2023.md §3.10): leave-one-out, full ranking with the history masked,
+/// HR and NDCG at 1, 5, 10, 20, the best epoch by validation NDCG@10; DiffuRec's official protocol beside it (test only).
+/// The datasets are an inference: the author's own repositories use Beauty, Toys and ML-1M, byte-identical to these.
+/// </summary>
+public static class Du2023
+{
+    public const string Paper = "du2023";
+    public static readonly string[] Models = ["SeqDiffRec", "DiffuRec", "SASRec", "GRU4Rec"];
+    public static readonly string[] Datasets = ["diffurec-amazon-beauty", "diffurec-toys", "diffurec-ml-1m"];
+
+    /// <summary>The first author's protocol: history masked, HR/NDCG at 1, 5, 10, 20, mean over users (CBiT's metric_ks).</summary>
+    public static EvaluationProtocol Protocol { get; } = EvaluationProtocol.Standard with { Name = "du2023", Metrics = ["HR", "NDCG"], Ks = [1, 5, 10, 20] };
+
+    /// <summary>The quick profile: the first users of each dataset, a few epochs; it checks the pipeline, nothing more.</summary>
+    public const int QuickUsers = 1000;
+
+    /// <summary>
+    /// Full: up to 250 epochs (CBiT's template), validation every 2 epochs (DiffuRec every 10: its epoch is 3× longer), stop
+    /// after 5 evaluations without a better NDCG@10. A budget caps a seed's time; its cells then say "budgeted".
+    /// </summary>
+    public static TrainingOptions Training(string model, string profile, TimeSpan? budget = null) => (profile, model) switch
+    {
+        ("full", "DiffuRec") => new() { MaxEpochs = 250, EvalEvery = 10, Patience = 5, Metric = "NDCG@10", TimeBudget = budget },
+        ("full", _) => new() { MaxEpochs = 250, EvalEvery = 2, Patience = 5, Metric = "NDCG@10", TimeBudget = budget },
+        ("quick", _) => new() { MaxEpochs = 2, EvalEvery = 1, Patience = 2, Metric = "NDCG@10", TimeBudget = budget },
+        _ => throw new ReproDiffException($"--profile {profile}: use quick or full."),
+    };
+
+    /// <summary>SeqDiffRec with the author's template for the dataset, validated with the one-step inference (K draws) to keep epochs cheap.</summary>
+    public static SeqDiffRecOptions Options(string dataset) => SeqDiffRecOptions.Preset(dataset) with { Inference = SeqDiffRecInference.OneStep };
+
+    public static ReproductionResult Reproduce(IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
+        IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
+        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false) =>
+        Experiment.Run(Study, models, datasets, profile, seeds, root, device, command, progress, cancel, budget, output, resume);
+
+    public static readonly Study Study = new DuStudy();
+
+    sealed class DuStudy : Study
+    {
+        public override string Paper => Du2023.Paper;
+        public override IReadOnlyList<string> Models => Du2023.Models;
+        public override IReadOnlyList<string> Datasets => Du2023.Datasets;
+        public override IReadOnlyList<EvaluationProtocol> Protocols { get; } = [Protocol, Li2023.Official];
+        public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) =>
+            [.. protocol.Metrics.SelectMany(m => protocol.Ks.Select(k => (m, k)))];
+        public override IReadOnlyList<string> ProgressMetrics { get; } = ["HR@10", "NDCG@10"];
+        public override object Load(DataRoot root, string dataset, string profile)
+        {
+            var data = SequenceDataset.Load(root, dataset);
+            return profile == "quick" ? data.Head(QuickUsers) : data;
+        }
+        public override Trial Create(string model, string dataset, object data, torch.Device device)
+        {
+            var d = (SequenceDataset)data;
+            return model == "SeqDiffRec"
+                ? new SeqDiffRecTrial(new SeqDiffRec(d.Items, Options(dataset), device), d)
+                : Trial.Sequential(model, Li2023.Create(model, d.Items, device), d, Protocol);
+        }
+        public override TrainingOptions Training(string model, string profile, TimeSpan? budget) => Du2023.Training(model, profile, budget);
+        public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
+        public override string NoReference(EvaluationProtocol protocol) => "none (the paper published no numbers)";
+    }
+
+    /// <summary>SeqDiffRec fills two rows: Algorithm 2's reverse chain, and the efficient one-step inference with K draws.</summary>
+    sealed class SeqDiffRecTrial(SeqDiffRec model, SequenceDataset data) : Trial
+    {
+        public override long ParameterCount => model.ParameterCount;
+        public override TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed) =>
+            model.Fit(data, training, Protocol, progress, cancel, seed);
+        public override IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol) =>
+        [
+            ("SeqDiffRec", () => Evaluator.Evaluate(h => model.Score(h, SeqDiffRecInference.ReverseChain), data, test: true, protocol, model.MaxLength, model.Device)),
+            ($"SeqDiffRec (one step, K = {model.Options.Draws})", () => Evaluator.Evaluate(h => model.Score(h, SeqDiffRecInference.OneStep), data, test: true, protocol, model.MaxLength, model.Device)),
+        ];
+        public override void Dispose() => model.Dispose();
+    }
+}

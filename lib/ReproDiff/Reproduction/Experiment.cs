@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using ReproDiff.Data;
+using ReproDiff.Evaluation;
+using ReproDiff.Models;
+using ReproDiff.Reporting;
+using ReproDiff.Runtime;
+using ReproDiff.Training;
+using TorchSharp;
+
+namespace ReproDiff.Reproduction;
+
+/// <summary>One test of a trained model: the row it fills (a model, or a model's inference variant), the protocol, the metrics.</summary>
+public sealed record TestResult(string Model, string Protocol, IReadOnlyDictionary<string, double> Metrics, double Seconds);
+
+/// <summary>Where a paper prints a cell: its table and value (null when the paper has no such number).</summary>
+public sealed record Reference(string Table, double? Value);
+
+/// <summary>
+/// A trained model as the experiment runner sees it, whatever its family: fit with a training rule, then test under a
+/// protocol, giving one result per row it fills (most models fill one; Du et al.'s fills one per inference mode).
+/// </summary>
+public abstract class Trial : IDisposable
+{
+    public abstract long ParameterCount { get; }
+    public abstract TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed);
+    /// <summary>The rows this model fills under a protocol, each with its (lazy) test evaluation, so the runner times each.</summary>
+    public abstract IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol);
+    public abstract void Dispose();
+
+    /// <summary>A user × item model on an interaction dataset; <paramref name="selection"/> is the validation protocol.</summary>
+    public static Trial UserItem(string name, IUserItemRecommender model, InteractionDataset data, EvaluationProtocol selection) =>
+        new Adapter(name, model.ParameterCount, model,
+            (o, p, c, s) => model.Fit(data, o, selection, p, c, s), protocol => Evaluator.Evaluate(model.Score, data, test: true, protocol));
+
+    /// <summary>A next-item model on a sequence dataset; <paramref name="selection"/> is the validation protocol.</summary>
+    public static Trial Sequential(string name, ISequentialRecommender model, SequenceDataset data, EvaluationProtocol selection) =>
+        new Adapter(name, model.ParameterCount, model,
+            (o, p, c, s) => model.Fit(data, o, selection, p, c, s),
+            protocol => Evaluator.Evaluate(model.Score, data, test: true, protocol, model.MaxLength, model.Device));
+
+    sealed class Adapter(string name, long parameters, IDisposable model,
+        Func<TrainingOptions, IProgress<EpochReport>?, CancellationToken, int, TrainingReport> fit, Func<EvaluationProtocol, MetricSet> test) : Trial
+    {
+        public override long ParameterCount => parameters;
+        public override TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed) => fit(training, progress, cancel, seed);
+        public override IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol) => [(name, () => test(protocol))];
+        public override void Dispose() => model.Dispose();
+    }
+}
+
+/// <summary>
+/// What a paper's reproduction (or the comparison) declares to the <see cref="Experiment"/> runner: its models and
+/// datasets, how data is loaded per profile, how each model is built and trained, the protocols every trained model is
+/// tested under (the first also selects the best epoch), the cells, and where the paper prints each number.
+/// </summary>
+public abstract class Study
+{
+    public abstract string Paper { get; }
+    public abstract IReadOnlyList<string> Models { get; }
+    public abstract IReadOnlyList<string> Datasets { get; }
+    /// <summary>The protocols of the test; the first is the validation protocol that selects the best epoch.</summary>
+    public abstract IReadOnlyList<EvaluationProtocol> Protocols { get; }
+    /// <summary>The cells' metrics and cut-offs under a protocol (a subset of what it computes).</summary>
+    public abstract IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol);
+    /// <summary>The validation metrics the progress lines show.</summary>
+    public abstract IReadOnlyList<string> ProgressMetrics { get; }
+    public abstract object Load(DataRoot root, string dataset, string profile);
+    public abstract Trial Create(string model, string dataset, object data, torch.Device device);
+    public abstract TrainingOptions Training(string model, string profile, TimeSpan? budget);
+    /// <summary>Where the paper prints this cell; null when nowhere (the cell then says why in <see cref="NoReference"/>).</summary>
+    public abstract Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k);
+    /// <summary>The table column of a cell with no reported value (e.g. "none (not in the paper)").</summary>
+    public virtual string NoReference(EvaluationProtocol protocol) => "none (not in the paper)";
+
+    protected void CheckModels(IEnumerable<string> models)
+    {
+        foreach (var m in models) if (!Models.Contains(m)) throw new ReproDiffException($"--model {m}: {Paper} supports {string.Join(", ", Models)}.");
+    }
+}
+
+/// <summary>
+/// The one experiment loop (issue 14): datasets × models × seeds → fit → test under every protocol → cells with verdicts.
+/// A run is resumable: after every seed the result so far is written to <c>&lt;out&gt;.partial.json</c>; a later run with
+/// <c>resume</c> reuses every finished seed whose dataset, model, seed, profile and budget match, and each unfinished seed
+/// continues from its last epoch checkpoint (<c>&lt;out&gt;.checkpoints/</c>). The final file replaces the output atomically.
+/// </summary>
+public static class Experiment
+{
+    public static ReproductionResult Run(Study study, IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
+        IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
+        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false)
+    {
+        foreach (var m in models) if (!study.Models.Contains(m)) throw new ReproDiffException($"--model {m}: {study.Paper} supports {string.Join(", ", study.Models)}.");
+        foreach (var d in datasets) if (!study.Datasets.Contains(d)) throw new ReproDiffException($"--dataset {d}: {study.Paper} runs {string.Join(", ", study.Datasets)}.");
+        if (seeds.Count == 0) throw new ReproDiffException("--seeds: give at least one seed.");
+        if (seeds.Distinct().Count() != seeds.Count) throw new ReproDiffException($"--seeds {string.Join(",", seeds)}: a seed is repeated.");
+        _ = study.Training(models.Count > 0 ? models[0] : "", profile, budget); // validates the profile before any work
+        var dev = TorchRuntime.ResolveDevice(device);
+        var environment = EnvironmentReport.Capture(); // at the start: the commit and settings that actually ran
+        var partial = output is null ? null : output + ".partial.json";
+        var done = resume && output is not null ? Finished(partial!, output, profile, budget) : [];
+        var runs = new List<SeedRun>();
+        ReproductionResult Result() => new(environment, command, profile, Cells(study, runs, profile), runs.ToList());
+
+        foreach (var dataset in datasets)
+        {
+            object? data = null;
+            foreach (var model in models)
+                foreach (var seed in seeds)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    if (done.TryGetValue((dataset, model, seed), out var previous))
+                    {
+                        runs.Add(previous);
+                        progress?.Report($"{model} {dataset} seed {seed}: reused from the earlier run ({previous.Commit ?? "commit unknown"})");
+                        continue;
+                    }
+                    data ??= study.Load(root, dataset, profile);
+                    runs.Add(RunSeed(study, model, dataset, data, seed, profile, budget, dev, output, progress, cancel));
+                    if (partial is not null) ReproductionJson.Save(Result(), partial);
+                }
+        }
+        var result = Result();
+        if (output is not null)
+        {
+            ReproductionJson.Save(result, output);
+            File.Delete(partial!);
+            var checkpoints = output + ".checkpoints";
+            if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
+        }
+        return result;
+    }
+
+    static SeedRun RunSeed(Study study, string model, string dataset, object data, int seed, string profile, TimeSpan? budget,
+        torch.Device device, string? output, IProgress<string>? progress, CancellationToken cancel)
+    {
+        TorchRuntime.Seed(seed);
+        var training = study.Training(model, profile, budget);
+        if (output is not null)
+        {
+            var folder = output + ".checkpoints";
+            Directory.CreateDirectory(folder);
+            training = training with { CheckpointPath = Path.Combine(folder, $"{dataset}-{model}-{seed}") };
+        }
+        using var trial = study.Create(model, dataset, data, device);
+        var watch = Stopwatch.StartNew();
+        var keys = training.Metric is { } m && m != TrainingOptions.AnyMetric ? [m] : study.ProgressMetrics;
+        var report = trial.Fit(training, new SyncProgress<EpochReport>(e => progress?.Report(
+            $"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4} ({e.EpochTime.TotalSeconds:F1} s)" +
+            (e.Valid is { } v ? " valid " + string.Join(" ", keys.Select(k => $"{k} {v[k]:F4}")) + (e.IsBest ? " (best)" : "") : ""))), cancel, seed);
+        var train = watch.Elapsed.TotalSeconds;
+        var results = new List<TestResult>();
+        foreach (var protocol in study.Protocols)
+            foreach (var (row, test) in trial.Test(protocol))
+            {
+                watch.Restart();
+                var metrics = test();
+                results.Add(new TestResult(row, protocol.Name, metrics.Values, Math.Round(watch.Elapsed.TotalSeconds, 1)));
+            }
+        var first = results[0];
+        progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch} ({report.StopReason}), test {first.Protocol} " +
+            string.Join(" ", study.ProgressMetrics.Select(k => $"{k} {first.Metrics[k]:F4}")));
+        return new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
+            Math.Round(report.SecondsPerEpochMedian, 3), first.Seconds, first.Metrics)
+        { Parameters = trial.ParameterCount, Results = results, Commit = RepositoryLocator.GitCommit(), Budget = budget?.TotalMinutes };
+    }
+
+    /// <summary>The finished seeds of an earlier run of the same profile and budget (the partial file first, then the output).</summary>
+    static Dictionary<(string, string, int), SeedRun> Finished(string partial, string output, string profile, TimeSpan? budget)
+    {
+        var found = new Dictionary<(string, string, int), SeedRun>();
+        foreach (var path in new[] { partial, output })
+        {
+            if (!File.Exists(path)) continue;
+            var earlier = ReproductionJson.Load(path);
+            if (earlier.Profile != profile) continue;
+            foreach (var r in earlier.Runs.Where(r => r.Results is not null && r.Budget == budget?.TotalMinutes))
+                found.TryAdd((r.Dataset, r.Model, r.Seed), r);
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The cells of the runs so far: per dataset, row (model or inference variant), protocol, metric and K, the mean and
+    /// standard deviation over seeds, the paper's value and the verdict. A row with a seed stopped by the time budget is
+    /// labelled "not converged" beside its numeric verdict.
+    /// </summary>
+    public static List<ReproducedCell> Cells(Study study, IReadOnlyList<SeedRun> runs, string profile)
+    {
+        var cells = new List<ReproducedCell>();
+        foreach (var byDataset in runs.GroupBy(r => r.Dataset))
+            foreach (var byModel in byDataset.GroupBy(r => r.Model))
+            {
+                var seedRuns = byModel.ToList();
+                var seeds = seedRuns.Select(r => r.Seed).ToList();
+                var budgeted = seedRuns.Any(r => r.StopReason.StartsWith("time budget", StringComparison.Ordinal));
+                var rows = seedRuns[0].Results!.Select(t => t.Model).Distinct().ToList();
+                foreach (var row in rows)
+                    foreach (var protocol in study.Protocols)
+                        foreach (var (metric, k) in study.Cells(protocol))
+                        {
+                            var values = seedRuns.Select(r => r.Results!.Single(t => t.Model == row && t.Protocol == protocol.Name).Metrics[$"{metric}@{k}"]).ToList();
+                            var (mean, std) = ResultRow.MeanStd(values);
+                            var reference = study.Find(row, byDataset.Key, protocol, metric, k);
+                            var result = new ResultRow(study.Paper, reference?.Table ?? "", byDataset.Key, row, metric, k, reference?.Value, mean, std, seeds, protocol.Name);
+                            var verdict = budgeted && reference?.Value is not null && profile != "quick"
+                                ? $"{result.Verdict} (not converged: stopped by the time budget)" : result.VerdictFor(profile);
+                            cells.Add(new ReproducedCell(study.Paper, reference?.Value is null ? study.NoReference(protocol) : reference.Table, byDataset.Key, row, metric, k,
+                                reference?.Value, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), verdict, values));
+                        }
+            }
+        return cells;
+    }
+}

@@ -1,0 +1,118 @@
+using ReproDiff.Data;
+using ReproDiff.Evaluation;
+using ReproDiff.Reproduction;
+using ReproDiff.Training;
+using TorchSharp;
+
+namespace ReproDiff.Tests.Reproduction;
+
+/// <summary>The one experiment loop, on a study whose "training" is arithmetic: cells, verdicts, budgets, resuming.</summary>
+public class ExperimentTests : IDisposable
+{
+    readonly string folder = Directory.CreateTempSubdirectory("reprodiff-experiment-").FullName;
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    /// <summary>Model A scores HR@10 = seed / 10 under "p1"; the paper reports 0.2 for A; B has no reference. Fails on a chosen seed.</summary>
+    sealed class FakeStudy : Study
+    {
+        public readonly List<(string Model, int Seed)> Fits = [];
+        public int? FailOnSeed;
+        public bool StopByBudget;
+        static readonly EvaluationProtocol P1 = EvaluationProtocol.Standard with { Name = "p1", Metrics = ["HR"], Ks = [10] };
+        static readonly EvaluationProtocol P2 = EvaluationProtocol.Standard with { Name = "p2", Metrics = ["HR"], Ks = [10] };
+        public override string Paper => "fake";
+        public override IReadOnlyList<string> Models => ["A", "B"];
+        public override IReadOnlyList<string> Datasets => ["d"];
+        public override IReadOnlyList<EvaluationProtocol> Protocols => [P1, P2];
+        public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) => [("HR", 10)];
+        public override IReadOnlyList<string> ProgressMetrics => ["HR@10"];
+        public override object Load(DataRoot root, string dataset, string profile) => dataset;
+        public override TrainingOptions Training(string model, string profile, TimeSpan? budget) =>
+            profile is "quick" or "full" ? new() { MaxEpochs = 1, TimeBudget = budget } : throw new ReproDiffException($"--profile {profile}");
+        public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) =>
+            model == "A" && protocol.Name == "p1" ? new Reference("Table 1", 0.2) : null;
+        public override Trial Create(string model, string dataset, object data, torch.Device device) => new FakeTrial(this, model);
+
+        sealed class FakeTrial(FakeStudy study, string model) : Trial
+        {
+            int seed;
+            public override long ParameterCount => 7;
+            public override TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed)
+            {
+                if (seed == study.FailOnSeed) throw new InvalidOperationException("killed");
+                this.seed = seed;
+                study.Fits.Add((model, seed));
+                return new TrainingReport([], 1, null, study.StopByBudget ? "time budget (1 min)" : "max epochs", TimeSpan.Zero);
+            }
+            public override IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol) =>
+                [(model, () => new MetricSet(new Dictionary<string, double> { ["HR@10"] = seed / 10.0 + (protocol.Name == "p2" ? 1 : 0) }, protocol, 1))];
+            public override void Dispose() { }
+        }
+    }
+
+    ReproductionResult Run(FakeStudy study, int[] seeds, string? output = null, bool resume = false, string profile = "full", TimeSpan? budget = null) =>
+        Experiment.Run(study, ["A", "B"], ["d"], profile, seeds, DataRoot.Resolve(folder), "cpu", "test", output: output, resume: resume, budget: budget);
+
+    [Fact]
+    public void Cells_are_the_mean_over_seeds_per_row_and_protocol_with_verdicts_against_the_reference()
+    {
+        var r = Run(new FakeStudy(), [1, 2, 3]);
+        Assert.Equal(6, r.Runs.Count);
+        Assert.Equal(4, r.Cells.Count);                      // 2 models × 2 protocols × HR@10
+        var a1 = r.Cells.Single(c => c.Model == "A" && c.Protocol.StartsWith("p1"));
+        Assert.Equal(0.2, a1.OursMean, 6);
+        Assert.Equal(new[] { 0.1, 0.2, 0.3 }, a1.PerSeed);
+        Assert.Equal("reproduced", a1.Verdict);
+        Assert.Equal("Table 1", a1.Table);
+        var a2 = r.Cells.Single(c => c.Model == "A" && c.Protocol.StartsWith("p2"));
+        Assert.Equal(1.2, a2.OursMean, 6);
+        Assert.Equal("no reference", a2.Verdict);
+    }
+
+    [Fact]
+    public void A_budget_stopped_row_says_not_converged_and_quick_runs_are_not_judged()
+    {
+        var budgeted = Run(new FakeStudy { StopByBudget = true }, [1, 2, 3], budget: TimeSpan.FromMinutes(1));
+        Assert.Equal("reproduced (not converged: stopped by the time budget)", budgeted.Cells.Single(c => c.Model == "A" && c.Protocol.StartsWith("p1")).Verdict);
+        var quick = Run(new FakeStudy(), [1], profile: "quick");
+        Assert.Equal(ReproDiff.Reporting.ResultRow.NotJudged, quick.Cells.Single(c => c.Model == "A" && c.Protocol.StartsWith("p1")).Verdict);
+    }
+
+    [Fact]
+    public void An_interrupted_run_resumes_from_its_partial_file_and_reuses_only_matching_seeds()
+    {
+        var output = Path.Combine(folder, "out.json");
+        var study = new FakeStudy { FailOnSeed = 2 };
+        Assert.Throws<InvalidOperationException>(() => Run(study, [1, 2], output));
+        Assert.False(File.Exists(output), "no final file before the run finishes");
+        Assert.Single(ReproductionJson.Load(output + ".partial.json").Runs);   // A seed 1 was saved as it finished
+
+        var resumed = new FakeStudy();
+        var r = Run(resumed, [1, 2], output, resume: true);
+        Assert.Equal([("A", 2), ("B", 1), ("B", 2)], resumed.Fits);         // A seed 1 reused, not retrained
+        Assert.Equal(4, r.Runs.Count);
+        Assert.True(File.Exists(output));
+        Assert.False(File.Exists(output + ".partial.json"), "the partial file is removed once the output is written");
+
+        var again = new FakeStudy();
+        Run(again, [1, 2], output, resume: true);                             // everything reused from the output itself
+        Assert.Empty(again.Fits);
+        var quick = new FakeStudy();
+        Run(quick, [1], output, resume: true, profile: "quick");               // another profile reuses nothing
+        Assert.Equal(2, quick.Fits.Count);
+        var fresh = new FakeStudy();
+        Run(fresh, [1, 2], Path.Combine(folder, "other.json"));
+        Assert.Equal(4, fresh.Fits.Count);
+    }
+
+    [Fact]
+    public void Bad_options_fail_before_any_training_naming_the_option()
+    {
+        var study = new FakeStudy();
+        Assert.Contains("--model C", Assert.Throws<ReproDiffException>(() => Experiment.Run(study, ["C"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "t")).Message);
+        Assert.Contains("--dataset e", Assert.Throws<ReproDiffException>(() => Experiment.Run(study, ["A"], ["e"], "full", [1], DataRoot.Resolve(folder), "cpu", "t")).Message);
+        Assert.Contains("--seeds", Assert.Throws<ReproDiffException>(() => Experiment.Run(study, ["A"], ["d"], "full", [1, 1], DataRoot.Resolve(folder), "cpu", "t")).Message);
+        Assert.Contains("--profile", Assert.Throws<ReproDiffException>(() => Experiment.Run(study, ["A"], ["d"], "slow", [1], DataRoot.Resolve(folder), "cpu", "t")).Message);
+        Assert.Empty(study.Fits);
+    }
+}
