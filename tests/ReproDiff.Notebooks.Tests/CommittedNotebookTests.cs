@@ -62,6 +62,21 @@ public partial class CommittedNotebookTests
             Assert.True(r.Number("diffusion_within_3sigma") > r.Number("vae_within_3sigma"));
             Assert.True(r.Number("within_3sigma_at_100_steps") > r.Number("within_3sigma_at_5_steps"));
         },
+        ["01-du2023-seqdiffrec.ipynb"] = r =>
+        {
+            Assert.Equal(0, r.Number("history_change_max"));                    // only the target slot is noised
+            Assert.True(r.Number("core_step_max_difference") < 1e-5);           // the written-out training step is the library's
+            Assert.True(r.Number("chain_max_difference") < 1e-4);               // the written-out Algorithm 2 is the library's
+            Assert.True(r.Number("last_loss") < 0.5 * r.Number("first_loss"));
+            Assert.Equal(1, r.Number("sampler_warmed_up"));
+            // 32 denoiser passes against 1: a work ratio of 32, so a factor of 3 holds on a loaded machine
+            Assert.True(r.Number("chain_latency_ms_per_1000") > 3 * r.Number("one_step_k1_latency_ms_per_1000"),
+                $"chain {r.Number("chain_latency_ms_per_1000")} ms vs one step {r.Number("one_step_k1_latency_ms_per_1000")} ms per 1,000 users");
+            // trained on real Beauty users, the one-step inference must clear a random ranking (measured: 0.0017 vs 0.0003)
+            Assert.True(r.Number("one_step_k4_ndcg@10") > 2 * r.Number("random_ndcg@10"),
+                $"one step {r.Number("one_step_k4_ndcg@10")} vs random {r.Number("random_ndcg@10")}");
+            Assert.InRange(r.Number("chain_jaccard"), 0, 1);
+        },
         ["02-wang2023-diffrec.ipynb"] = r =>
         {
             // On the synthetic users with planted interests, DiffRec must beat the most-popular floor by far.

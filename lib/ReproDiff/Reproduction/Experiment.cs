@@ -80,7 +80,7 @@ public abstract class Study
 
 /// <summary>
 /// The one experiment loop (issue 14): datasets × models × seeds → fit → test under every protocol → cells with verdicts.
-/// A run is resumable: after every seed the result so far is written to <c>&lt;out&gt;.partial.json</c>; a later run with
+/// A run is resumable: after every seed the result so far is written to <c>&lt;out&gt;.partial</c> (JSON, named so that no <c>*.json</c> glob of finished results picks it up); a later run with
 /// <c>resume</c> reuses every finished seed whose dataset, model, seed, profile and budget match, and each unfinished seed
 /// continues from its last epoch checkpoint (<c>&lt;out&gt;.checkpoints/</c>). The final file replaces the output atomically.
 /// </summary>
@@ -97,7 +97,7 @@ public static class Experiment
         _ = study.Training(models.Count > 0 ? models[0] : "", profile, budget); // validates the profile before any work
         var dev = TorchRuntime.ResolveDevice(device);
         var environment = EnvironmentReport.Capture(); // at the start: the commit and settings that actually ran
-        var partial = output is null ? null : output + ".partial.json";
+        var partial = output is null ? null : output + ".partial";
         var done = resume && output is not null ? Finished(partial!, output, profile, budget) : [];
         var runs = new List<SeedRun>();
         ReproductionResult Result() => new(environment, command, profile, Cells(study, runs, profile), runs.ToList());

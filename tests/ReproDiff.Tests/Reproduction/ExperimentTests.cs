@@ -85,14 +85,14 @@ public class ExperimentTests : IDisposable
         var study = new FakeStudy { FailOnSeed = 2 };
         Assert.Throws<InvalidOperationException>(() => Run(study, [1, 2], output));
         Assert.False(File.Exists(output), "no final file before the run finishes");
-        Assert.Single(ReproductionJson.Load(output + ".partial.json").Runs);   // A seed 1 was saved as it finished
+        Assert.Single(ReproductionJson.Load(output + ".partial").Runs);   // A seed 1 was saved as it finished
 
         var resumed = new FakeStudy();
         var r = Run(resumed, [1, 2], output, resume: true);
         Assert.Equal([("A", 2), ("B", 1), ("B", 2)], resumed.Fits);         // A seed 1 reused, not retrained
         Assert.Equal(4, r.Runs.Count);
         Assert.True(File.Exists(output));
-        Assert.False(File.Exists(output + ".partial.json"), "the partial file is removed once the output is written");
+        Assert.False(File.Exists(output + ".partial"), "the partial file is removed once the output is written");
 
         var again = new FakeStudy();
         Run(again, [1, 2], output, resume: true);                             // everything reused from the output itself
