@@ -1,9 +1,10 @@
 // DiffuRec: Li, Sun, Li, "DiffuRec: A Diffusion Model for Sequential Recommendation", ACM TOIS 42(3) 2024, arXiv 2304.00686.
 // Reference code: WHUIR/DiffuRec @ f6f70c9, src/diffurec.py (DiffuRec, Diffu_xstart), src/model.py (Att_Diffuse_model),
-// src/trainer.py (loop, protocol), src/main.py (defaults).
+// src/trainer.py (loop, protocol), src/main.py (defaults). Equation numbers are those cited for the paper by third-party
+// notes (papers.md §2); the paper's PDF was not available to us, so they are unverified. The code names are authoritative.
 //   Items are distributions: the target item's embedding e_n is diffused, x_t = √ᾱ_t e_n + √(1−ᾱ_t) ε (Eq. 3, q_sample), with
 //   the truncated linear schedule (Eq. 14, 'trunc_lin'). The approximator f_θ reads the history with each position shifted
-//   by the noised target, z_i = e_i + λ_i ⊙ (x_t + d_t), λ_i ~ N(δ, δ), δ = 0.001 (Eq. 8, Diffu_xstart.forward), runs a
+//   by the noised target, z_i = e_i + λ_i ⊙ (x_t + d_t), λ_i ~ N(mean δ, std δ), δ = 0.001 (Eq. 8, Diffu_xstart.forward), runs a
 //   Transformer with no positional embedding and returns x̂_0 at the last position. The loss is cross-entropy of x̂_0 against
 //   every item embedding (Eq. 13, loss_diffu_ce; the table includes the padding row). Inference starts from pure noise
 //   and runs the T ancestral steps with the "fixed large" variance (reverse_p_sample); scores are x̂ · Eᵀ.
@@ -31,7 +32,7 @@ public sealed record DiffuRecOptions
     public int Steps { get; init; } = 32;
     /// <summary>trunc_lin (default), linear, cosine or sqrt (the paper's schedule ablation).</summary>
     public string Schedule { get; init; } = "trunc_lin";
-    /// <summary>δ of λ ~ N(δ, δ) (<c>lambda_uncertainty</c>).</summary>
+    /// <summary>δ of λ ~ N(mean δ, standard deviation δ), i.e. variance δ² (<c>lambda_uncertainty</c>; torch.normal(mean, std)).</summary>
     public double Lambda { get; init; } = 0.001;
     /// <summary>
     /// The released code builds a loss-aware sampler but never updates it, so steps are uniform (the default here). True
@@ -176,12 +177,21 @@ public sealed class DiffuRec : ISequentialRecommender
         var mask = DiffuRecNetwork.Mask(sequences);
         var x0 = Network.ItemEmbeddings.call(targets);
         var (t, pt) = Sampler.Sample(x0.shape[0], Device);
-        var xt = Diffusion.QSample(x0, t);
-        var predX0 = Approximator(history, mask)(xt, t);
-        var losses = nn.functional.cross_entropy(Network.Logits(predX0), targets, reduction: nn.Reduction.None);
+        var losses = Losses(history, mask, x0, targets, t, null);
         if (!Options.ImportanceSampling) return losses.mean();
         Sampler.Update(t, losses.detach());
         return (losses / pt).mean();
+    }
+
+    /// <summary>The per-example cross-entropy at given steps t (0-based) and, optionally, given noise ε [B, H]: a hook for notebook 03 and tests.</summary>
+    public Tensor Losses(Tensor sequences, Tensor targets, Tensor t, Tensor? noise = null) =>
+        Losses(Network.History(sequences), DiffuRecNetwork.Mask(sequences), Network.ItemEmbeddings.call(targets), targets, t, noise);
+
+    Tensor Losses(Tensor history, Tensor mask, Tensor x0, Tensor targets, Tensor t, Tensor? noise)
+    {
+        var xt = Diffusion.QSample(x0, t, noise);
+        var predX0 = Approximator(history, mask)(xt, t);
+        return nn.functional.cross_entropy(Network.Logits(predX0), targets, reduction: nn.Reduction.None);
     }
 
     /// <summary>

@@ -24,6 +24,9 @@ namespace ReproDiff.Models;
 /// <summary>How SeqDiffRec ranks: Algorithm 2's reverse chain, or the paper's efficient one-step inference averaged over K draws.</summary>
 public enum SeqDiffRecInference { ReverseChain, OneStep }
 
+/// <summary>Where the rounding cross-entropy is taken: the printed objective's sampled clean h_T^0, or the denoiser's prediction f_θ(h_T^n, n).</summary>
+public enum SeqDiffRecRounding { Clean, Prediction }
+
 /// <summary>
 /// SeqDiffRec's settings. The paper gives none; defaults follow the first author's pipeline of the time (CBiT/EMKD
 /// templates, du2023.md §4: hidden 256, 2 blocks, 2 heads, dropout 0.3, Adam 1e-3, batch 256, max length 15 on Beauty)
@@ -51,6 +54,12 @@ public sealed record SeqDiffRecOptions
     public bool Causal { get; init; }
     /// <summary>Rounding W tied to E [I: untied, CBiT's separate output layer].</summary>
     public bool TiedRounding { get; init; }
+    /// <summary>
+    /// The rounding term's input. Clean [R]: −log softmax(W h_T^0 + b)[v_T] on the sampled clean embedding, as printed; it
+    /// trains W and E but never the denoiser, which learns only from the MSE. Prediction: the same cross-entropy on
+    /// f_θ(h_T^n, n) (the ablation; DiffuRec's loss is of this kind), so the ranking the inference reads is trained directly.
+    /// </summary>
+    public SeqDiffRecRounding RoundOn { get; init; } = SeqDiffRecRounding.Clean;
     /// <summary>Reverse-step variance [D]: the posterior β̃_n (DDPM's "fixed small"); false = β_n ("fixed large").</summary>
     public bool PosteriorVariance { get; init; } = true;
     public SeqDiffRecInference Inference { get; init; } = SeqDiffRecInference.ReverseChain;
@@ -77,6 +86,41 @@ public sealed record SeqDiffRecOptions
         "diffurec-ml-1m" => new() { MaxLength = 40, Dropout = 0.2, Heads = 4, WindowStride = 10 },
         _ => new(),
     };
+
+    /// <summary>
+    /// These options with assignments applied, "Name=value" separated by '/' (for example "RoundOn=Prediction/Hidden=64"):
+    /// how a study names an ablation as a model, <c>SeqDiffRec/RoundOn=Prediction</c>. Unknown names and bad values throw.
+    /// </summary>
+    public SeqDiffRecOptions With(string assignments)
+    {
+        var copy = this with { };
+        foreach (var part in assignments.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=');
+            var name = eq > 0 ? part[..eq] : part;
+            var property = typeof(SeqDiffRecOptions).GetProperty(name);
+            if (eq <= 0 || property is null || !property.CanWrite)
+                throw new ArgumentException($"SeqDiffRec option '{part}': write Name=value with Name one of " +
+                    string.Join(", ", typeof(SeqDiffRecOptions).GetProperties().Where(p => p.CanWrite).Select(p => p.Name)) + ".");
+            var text = part[(eq + 1)..];
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            object? value;
+            try
+            {
+                value = type.IsEnum ? Enum.Parse(type, text, ignoreCase: true)
+                    : text is "null" && type != property.PropertyType ? null
+                    : Convert.ChangeType(text, type, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or InvalidCastException)
+            {
+                throw new ArgumentException($"SeqDiffRec option '{part}': '{text}' is not a valid {type.Name}" +
+                    (type.IsEnum ? $" ({string.Join(", ", Enum.GetNames(type))})." : "."));
+            }
+            property.SetValue(copy, value);
+        }
+        copy.Validate();
+        return copy;
+    }
 
     public void Validate()
     {
@@ -226,7 +270,7 @@ public sealed class SeqDiffRec : ISequentialRecommender
         var clean = Network.ItemEmbeddings.call(target);
         var regressTo = where(t.eq(0).unsqueeze(1), clean, x0);                 // n = 1 regresses onto E(v_T)
         var mse = (predicted - regressTo).square().mean([1]);
-        var rounding = F.cross_entropy(Network.Round(x0), target, reduction: nn.Reduction.None);
+        var rounding = F.cross_entropy(Network.Round(Options.RoundOn == SeqDiffRecRounding.Clean ? x0 : predicted), target, reduction: nn.Reduction.None);
         return new LossTerms(mse / pt, rounding, t, pt);
     }
 

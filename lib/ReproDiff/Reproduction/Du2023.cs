@@ -40,6 +40,17 @@ public static class Du2023
     /// <summary>SeqDiffRec with the author's template for the dataset, validated with the one-step inference (K draws) to keep epochs cheap.</summary>
     public static SeqDiffRecOptions Options(string dataset) => SeqDiffRecOptions.Preset(dataset) with { Inference = SeqDiffRecInference.OneStep };
 
+    /// <summary>
+    /// The options of a SeqDiffRec model name: "SeqDiffRec" is <see cref="Options(string)"/>; an ablation appends option
+    /// assignments, "SeqDiffRec/RoundOn=Prediction/TiedRounding=true" (<see cref="SeqDiffRecOptions.With"/>). Null for other models.
+    /// </summary>
+    public static SeqDiffRecOptions? Options(string model, string dataset)
+    {
+        if (model != "SeqDiffRec" && !model.StartsWith("SeqDiffRec/", StringComparison.Ordinal)) return null;
+        try { return Options(dataset).With(model["SeqDiffRec".Length..]); }
+        catch (ArgumentException e) { throw new ReproDiffException($"--model {model}: {e.Message}"); }
+    }
+
     public static ReproductionResult Reproduce(IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
         IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
         CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false) =>
@@ -52,6 +63,10 @@ public static class Du2023
         public override string Paper => Du2023.Paper;
         public override IReadOnlyList<string> Models => Du2023.Models;
         public override IReadOnlyList<string> Datasets => Du2023.Datasets;
+        public override void CheckModel(string model)
+        {
+            if (Options(model, Datasets[0]) is null) base.CheckModel(model);
+        }
         public override IReadOnlyList<EvaluationProtocol> Protocols { get; } = [Protocol, Li2023.Official];
         public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) =>
             [.. protocol.Metrics.SelectMany(m => protocol.Ks.Select(k => (m, k)))];
@@ -64,8 +79,8 @@ public static class Du2023
         public override Trial Create(string model, string dataset, object data, torch.Device device)
         {
             var d = (SequenceDataset)data;
-            return model == "SeqDiffRec"
-                ? new SeqDiffRecTrial(new SeqDiffRec(d.Items, Options(dataset), device), d)
+            return Options(model, dataset) is { } options
+                ? new SeqDiffRecTrial(model, new SeqDiffRec(d.Items, options, device), d)
                 : Trial.Sequential(model, Li2023.Create(model, d.Items, device), d, Protocol);
         }
         public override TrainingOptions Training(string model, string profile, TimeSpan? budget) => Du2023.Training(model, profile, budget);
@@ -73,17 +88,19 @@ public static class Du2023
         public override string NoReference(EvaluationProtocol protocol) => "none (the paper published no numbers)";
     }
 
-    /// <summary>SeqDiffRec fills two rows: Algorithm 2's reverse chain, and the efficient one-step inference with K draws.</summary>
-    sealed class SeqDiffRecTrial(SeqDiffRec model, SequenceDataset data) : Trial
+    /// <summary>SeqDiffRec (or an ablation, named by its options) fills two rows: Algorithm 2's reverse chain, and the efficient one-step inference with K draws.</summary>
+    sealed class SeqDiffRecTrial(string name, SeqDiffRec model, SequenceDataset data) : Trial
     {
         public override long ParameterCount => model.ParameterCount;
         public override TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed) =>
             model.Fit(data, training, Protocol, progress, cancel, seed);
         public override IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol) =>
         [
-            ("SeqDiffRec", () => Evaluator.Evaluate(h => model.Score(h, SeqDiffRecInference.ReverseChain), data, test: true, protocol, model.MaxLength, model.Device)),
-            ($"SeqDiffRec (one step, K = {model.Options.Draws})", () => Evaluator.Evaluate(h => model.Score(h, SeqDiffRecInference.OneStep), data, test: true, protocol, model.MaxLength, model.Device)),
+            (name, () => Test(protocol, SeqDiffRecInference.ReverseChain)),
+            ($"{name} (one step, K = {model.Options.Draws})", () => Test(protocol, SeqDiffRecInference.OneStep)),
         ];
+        MetricSet Test(EvaluationProtocol protocol, SeqDiffRecInference inference) =>
+            Evaluator.Evaluate(h => model.Score(h, inference), data, test: true, protocol, model.MaxLength, model.Device);
         public override void Dispose() => model.Dispose();
     }
 }

@@ -72,9 +72,10 @@ public abstract class Study
     /// <summary>The table column of a cell with no reported value (e.g. "none (not in the paper)").</summary>
     public virtual string NoReference(EvaluationProtocol protocol) => "none (not in the paper)";
 
-    protected void CheckModels(IEnumerable<string> models)
+    /// <summary>Throws a <see cref="ReproDiffException"/> naming the option unless the study can build this model (a study may accept variants).</summary>
+    public virtual void CheckModel(string model)
     {
-        foreach (var m in models) if (!Models.Contains(m)) throw new ReproDiffException($"--model {m}: {Paper} supports {string.Join(", ", Models)}.");
+        if (!Models.Contains(model)) throw new ReproDiffException($"--model {model}: {Paper} supports {string.Join(", ", Models)}.");
     }
 }
 
@@ -90,7 +91,7 @@ public static class Experiment
         IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
         CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false)
     {
-        foreach (var m in models) if (!study.Models.Contains(m)) throw new ReproDiffException($"--model {m}: {study.Paper} supports {string.Join(", ", study.Models)}.");
+        foreach (var m in models) study.CheckModel(m);
         foreach (var d in datasets) if (!study.Datasets.Contains(d)) throw new ReproDiffException($"--dataset {d}: {study.Paper} runs {string.Join(", ", study.Datasets)}.");
         if (seeds.Count == 0) throw new ReproDiffException("--seeds: give at least one seed.");
         if (seeds.Distinct().Count() != seeds.Count) throw new ReproDiffException($"--seeds {string.Join(",", seeds)}: a seed is repeated.");
@@ -116,7 +117,7 @@ public static class Experiment
                         continue;
                     }
                     data ??= study.Load(root, dataset, profile);
-                    runs.Add(RunSeed(study, model, dataset, data, seed, profile, budget, dev, output, progress, cancel));
+                    runs.Add(RunSeed(study, model, dataset, data, seed, profile, budget, dev, output, progress, cancel) with { Commit = environment.GitCommit });
                     if (partial is not null) ReproductionJson.Save(Result(), partial);
                 }
         }
@@ -162,7 +163,7 @@ public static class Experiment
             string.Join(" ", study.ProgressMetrics.Select(k => $"{k} {first.Metrics[k]:F4}")));
         return new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
             Math.Round(report.SecondsPerEpochMedian, 3), first.Seconds, first.Metrics)
-        { Parameters = trial.ParameterCount, Results = results, Commit = RepositoryLocator.GitCommit(), Budget = budget?.TotalMinutes };
+        { Parameters = trial.ParameterCount, Results = results, Budget = budget?.TotalMinutes };
     }
 
     /// <summary>The finished seeds of an earlier run of the same profile and budget (the partial file first, then the output).</summary>

@@ -24,7 +24,7 @@ public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs,
     public long? Parameters { get; init; }
     /// <summary>Every test of this seed: one per row (model or inference variant) and protocol; absent in files written before the experiment runner.</summary>
     public IReadOnlyList<TestResult>? Results { get; init; }
-    /// <summary>The commit this seed ran at (a resumed study can mix commits; each run says which).</summary>
+    /// <summary>The checkout's HEAD when the run that trained this seed started (a resumed study can mix commits; each run says which). Uncommitted changes are not detected.</summary>
     public string? Commit { get; init; }
     /// <summary>The per-seed training budget in minutes, when one was set.</summary>
     public double? Budget { get; init; }

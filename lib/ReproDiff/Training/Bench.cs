@@ -36,12 +36,13 @@ public static class Bench
         var dev = TorchRuntime.ResolveDevice(device);
         var usedThreads = TorchRuntime.SetThreads(threads);
         TorchRuntime.Seed(seed);
-        if (!Models.Contains(model)) throw new ReproDiffException($"--model {model}: bench supports {string.Join(", ", Models)} so far.");
-        var sequential = Reproduction.Du2023.Models.Contains(model);
+        var seqDiffRec = Reproduction.Du2023.Options(model, dataset); // SeqDiffRec or an ablation "SeqDiffRec/Name=value/…"
+        if (!Models.Contains(model) && seqDiffRec is null) throw new ReproDiffException($"--model {model}: bench supports {string.Join(", ", Models)} so far.");
+        var sequential = seqDiffRec is not null || Reproduction.Du2023.Models.Contains(model);
         if (sequential != (DatasetCatalog.Get(dataset).Layout == "sequences"))
             throw new ReproDiffException($"--model {model} is a {(sequential ? "next-item" : "user × item")} model but --dataset {dataset} holds " +
                 $"{(sequential ? "a user × item matrix" : "sequences")}; its datasets: {string.Join(", ", sequential ? Reproduction.Li2023.Datasets : Reproduction.Wang2023.Datasets)}.");
-        if (sequential) return RunSequential(model, dataset, epochs, dev, usedThreads, root, seed, evalUsers);
+        if (sequential) return RunSequential(model, seqDiffRec, dataset, epochs, dev, usedThreads, root, seed, evalUsers);
         var data = InteractionDataset.Load(root, dataset);
         using var m = Reproduction.Wang2023.Create(model, dataset, data, dev);
         var report = m.Fit(data, new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue }, seed: seed);
@@ -59,13 +60,13 @@ public static class Bench
     /// first <paramref name="evalUsers"/> users when given (DiffuRec's 32-step chain makes a full pass long on a CPU);
     /// eval_sec is then scaled to all users, linearly, as the pass is a loop over equal batches.
     /// </summary>
-    static BenchResult RunSequential(string model, string dataset, int epochs, TorchSharp.torch.Device dev, int threads, DataRoot root, int seed, int? evalUsers)
+    static BenchResult RunSequential(string model, SeqDiffRecOptions? seqDiffRec, string dataset, int epochs, TorchSharp.torch.Device dev, int threads, DataRoot root, int seed, int? evalUsers)
     {
         var data = SequenceDataset.Load(root, dataset);
         var evalData = evalUsers is { } n ? data.Head(n) : data;
         // SeqDiffRec's evaluation is timed with the paper's inference, Algorithm 2's reverse chain
-        using ISequentialRecommender m = model == "SeqDiffRec"
-            ? new SeqDiffRec(data.Items, Reproduction.Du2023.Options(dataset) with { Inference = SeqDiffRecInference.ReverseChain }, dev)
+        using ISequentialRecommender m = seqDiffRec is not null
+            ? new SeqDiffRec(data.Items, seqDiffRec with { Inference = SeqDiffRecInference.ReverseChain }, dev)
             : Reproduction.Li2023.Create(model, data.Items, dev);
         var report = m.Fit(data, new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue }, seed: seed);
         var watch = Stopwatch.StartNew();
@@ -76,7 +77,7 @@ public static class Bench
         long examples = model switch
         {
             "DiffuRec" => data.Train.Sum(s => (long)s.Length - 1),
-            "SeqDiffRec" when m is SeqDiffRec d => WindowCount(data, d.Options),
+            _ when m is SeqDiffRec d => ExampleCount(d, data),
             _ => data.Users,
         };
         return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), threads, epochs, Math.Round(spe, 4),
@@ -84,9 +85,10 @@ public static class Bench
             Math.Round(examples / spe, 1)) { EvalUsers = evalData.Users };
     }
 
-    static long WindowCount(SequenceDataset data, SeqDiffRecOptions o)
+    /// <summary>The training examples SeqDiffRec's epoch runs over (every prefix, or the windows), as its Fit builds them.</summary>
+    static long ExampleCount(SeqDiffRec model, SequenceDataset data)
     {
-        using var windows = SequenceBatches.Windows(data, o.MaxLength, o.WindowStride, TorchSharp.torch.CPU);
-        return windows.shape[0];
+        using var examples = model.Examples(data);
+        return examples.shape[0];
     }
 }

@@ -73,6 +73,36 @@ public class SeqDiffRecTests
     }
 
     [Fact]
+    public void The_printed_rounding_term_never_reaches_the_denoiser_and_the_ablation_trains_it()
+    {
+        foreach (var roundOn in new[] { SeqDiffRecRounding.Clean, SeqDiffRecRounding.Prediction })
+        {
+            TorchRuntime.Seed(3);
+            using var model = new SeqDiffRec(10, Small with { RoundOn = roundOn });
+            model.Network.eval();
+            var terms = model.Terms(Windows, full(3, 5L, int64), randn(3, 5, 16));
+            terms.Rounding.sum().backward();
+            var blocks = model.Network.named_parameters().Where(p => p.name.StartsWith("blocks", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(blocks);
+            var reached = blocks.Sum(p => p.parameter.grad is { } g ? g.abs().sum().item<float>() : 0f);
+            if (roundOn == SeqDiffRecRounding.Clean) Assert.Equal(0f, reached);
+            else Assert.True(reached > 1e-4, $"the cross-entropy on f_θ must train the denoiser's blocks (gradient mass {reached})");
+        }
+    }
+
+    [Fact]
+    public void Ablations_are_named_by_option_assignments_and_bad_ones_name_the_option()
+    {
+        var o = new SeqDiffRecOptions().With("/RoundOn=prediction/Hidden=64/ImportanceSampling=false/Beta0=0");
+        Assert.Equal((SeqDiffRecRounding.Prediction, 64, false, 0.0), (o.RoundOn, o.Hidden, o.ImportanceSampling, o.Beta0));
+        Assert.Null(o.With("Beta0=null").Beta0);
+        Assert.Contains("'Hiden=64'", Assert.Throws<ArgumentException>(() => o.With("Hiden=64")).Message);
+        Assert.Contains("Clean, Prediction", Assert.Throws<ArgumentException>(() => o.With("RoundOn=x")).Message);
+        Assert.Contains("hidden 63", Assert.Throws<ArgumentException>(() => o.With("Hidden=63")).Message);
+        Assert.Equal(o, o.With(""));
+    }
+
+    [Fact]
     public void The_reverse_step_is_line_5_of_Algorithm_2_and_the_last_step_returns_f_theta()
     {
         var schedule = new SeqDiffRecOptions { Steps = 20 }.NoiseSchedule();
