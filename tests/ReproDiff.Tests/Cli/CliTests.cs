@@ -13,6 +13,8 @@ public class CliTests
     [InlineData(new[] { "reproduce", "nopaper2099" }, "reproduce nopaper2099: unknown paper; available: wang2023, li2023, du2023.")]
     [InlineData(new[] { "reproduce", "wang2023", "--seeds", "a,b" }, "--seeds a,b: expected comma-separated integers, e.g. 1,2,3.")]
     [InlineData(new[] { "reproduce", "wang2023", "--model", "SASRec" }, "--model SASRec: wang2023 supports DiffRec, T-DiffRec, L-DiffRec, LT-DiffRec, MultVAE.")]
+    [InlineData(new[] { "reproduce", "du2023", "--model", "SeqDiffRec/Hiden=64" }, "--model SeqDiffRec/Hiden=64: SeqDiffRec option 'Hiden=64': write Name=value with Name one of Hidden,")]
+    [InlineData(new[] { "reproduce", "du2023", "--model", "SeqDiffRec/RoundOn=Sideways" }, "'Sideways' is not a valid SeqDiffRecRounding (Clean, Prediction).")]
     [InlineData(new[] { "bench", "--model", "Caser", "--dataset", "diffrec-ml-1m-clean" }, "--model Caser: bench supports DiffRec, T-DiffRec, L-DiffRec, LT-DiffRec, MultVAE, DiffuRec, SASRec, GRU4Rec, SeqDiffRec so far.")]
     [InlineData(new[] { "bench", "--model", "GRU4Rec", "--dataset", "diffrec-ml-1m-clean" }, "--model GRU4Rec is a next-item model but --dataset diffrec-ml-1m-clean holds a user × item matrix; its datasets: diffurec-amazon-beauty")]
     [InlineData(new[] { "bench", "--model", "DiffRec", "--dataset", "nope" }, "unknown dataset 'nope'")]
