@@ -78,9 +78,10 @@ public sealed class ClusteredAutoencoder : nn.Module<Tensor, (Tensor Input, Tens
         itemsOf = Enumerable.Range(0, clusters).Select(c => tensor(Enumerable.Range(0, Items).Where(i => ids[i] == c).Select(i => (long)i).ToArray())
             .to(clusterOfItem.device).DetachFromDisposeScope()).ToArray();
         if (itemsOf.Any(t => t.shape[0] == 0)) throw new ArgumentException("L-DiffRec: a k-means cluster came out empty; use fewer clusters.");
-        // Latent sizes in proportion to cluster sizes (at least 1); the last cluster takes the remainder.
+        // Latent sizes in proportion to cluster sizes (at least 1), int(|cluster| / items · latent) in double precision as
+        // Autoencoder.py computes it; the last cluster takes the remainder.
         LatentSizes = new int[clusters];
-        for (int c = 0; c < clusters - 1; c++) LatentSizes[c] = Math.Max(1, (int)(itemsOf[c].shape[0] * (long)latent / Items));
+        for (int c = 0; c < clusters - 1; c++) LatentSizes[c] = Math.Max(1, (int)((double)itemsOf[c].shape[0] / Items * latent));
         LatentSizes[^1] = latent - LatentSizes[..^1].Sum();
         encoders = new ModuleList<Linear>(Enumerable.Range(0, clusters).Select(c => nn.Linear(itemsOf[c].shape[0], 2 * LatentSizes[c])).ToArray());
         decoder = nn.Linear(latent, Items);
@@ -121,6 +122,14 @@ public sealed class ClusteredAutoencoder : nn.Module<Tensor, (Tensor Input, Tens
     }
 }
 
+/// <summary>
+/// One L-DiffRec training step's terms: the total loss, the diffusion loss per example (reweighted and divided by p_t) and
+/// its value for the importance sampler, the steps, the reconstruction NLL and KL (batch means), the encoder's μ and
+/// log σ², the latent z_0, the denoiser's ẑ_0, the decoded item logits, and the two annealed weights used.
+/// </summary>
+public sealed record LDiffRecLoss(Tensor Total, Tensor Diffusion, Tensor DiffusionWeighted, Tensor T, Tensor Nll, Tensor Kl,
+    Tensor Mu, Tensor LogVar, Tensor Z0, Tensor PredZ0, Tensor Reconstruction, double Lambda, double KlWeight);
+
 /// <summary>L-DiffRec (and LT-DiffRec with <see cref="LDiffRecOptions.TimeWeightMin"/>).</summary>
 public sealed class LDiffRec : IUserItemRecommender
 {
@@ -141,17 +150,19 @@ public sealed class LDiffRec : IUserItemRecommender
 
     /// <param name="itemEmbeddings">[items, d] embeddings to cluster (the released LightGCN ones, or <see cref="LightGcn"/>'s).</param>
     public LDiffRec(float[,] itemEmbeddings, LDiffRecOptions options, Device? device = null)
+        : this(Cluster(itemEmbeddings, options.Clusters, device ?? CPU), options, device) { }
+
+    /// <param name="clusterOfItem">The cluster of each item, 0 … C − 1 (the parity tests pin the official fixture's clusters).</param>
+    public LDiffRec(long[] clusterOfItem, LDiffRecOptions options, Device? device = null)
     {
         options.Diffusion.Validate();
         if (options.Clusters < 1 || options.Latent < options.Clusters) throw new ArgumentException("L-DiffRec: need at least one cluster and one latent unit per cluster.");
+        if (clusterOfItem.Any(c => c < 0 || c >= options.Clusters)) throw new ArgumentException($"L-DiffRec: cluster ids must lie in 0..{options.Clusters - 1}.");
         Options = options;
         Device = device ?? CPU;
-        using (var emb = tensor(itemEmbeddings).to(Device))
-        using (var labels = KMeans.Fit(emb, options.Clusters))
-        {
-            ClusterOfItem = labels.cpu().data<long>().ToArray();
+        ClusterOfItem = clusterOfItem.ToArray();
+        using (var labels = tensor(ClusterOfItem))
             Autoencoder = new ClusteredAutoencoder(labels, options.Clusters, options.Latent, options.AutoencoderDropout);
-        }
         Autoencoder.to(Device);
         Denoiser = new DiffRecDenoiser(options.Latent, options.MlpDims, options.Diffusion.EmbeddingSize, options.Diffusion.Dropout);
         using (no_grad()) // L-DiffRec/models/DNN.py: xavier_normal_initialization, i.e. DiffRec's weight law with zero biases
@@ -161,28 +172,50 @@ public sealed class LDiffRec : IUserItemRecommender
         Sampler = options.Diffusion.ImportanceSampling ? new LossSecondMomentSampler(options.Diffusion.Steps) : new UniformTimestepSampler(options.Diffusion.Steps);
     }
 
+    static long[] Cluster(float[,] itemEmbeddings, int clusters, Device device)
+    {
+        using var emb = tensor(itemEmbeddings).to(device);
+        using var labels = KMeans.Fit(emb, clusters);
+        return labels.cpu().data<long>().ToArray();
+    }
+
     public long ParameterCount => Autoencoder.parameters().Sum(p => p.numel()) + Denoiser.parameters().Sum(p => p.numel());
 
-    /// <summary>λ at the current epoch: max((1 − epoch/anneal_steps)·λ, cap).</summary>
-    public double CurrentLambda => Options.AnnealSteps > 0
-        ? Math.Max((1 - (double)epochUpdates / Options.AnnealSteps) * Options.Lambda, Options.AnnealCap)
+    /// <summary>λ at the current epoch.</summary>
+    public double CurrentLambda => Lambda(epochUpdates);
+
+    /// <summary>λ after <paramref name="epoch"/> epochs: max((1 − epoch/anneal_steps)·λ, cap) (main.py's <c>lamda</c>).</summary>
+    public double Lambda(int epoch) => Options.AnnealSteps > 0
+        ? Math.Max((1 - (double)epoch / Options.AnnealSteps) * Options.Lambda, Options.AnnealCap)
         : Math.Max(Options.Lambda, Options.AnnealCap);
 
     public Tensor ComputeLoss(Tensor x)
     {
+        var loss = Losses(x, epochUpdates, batchUpdates++);
+        Sampler.Update(loss.T, loss.DiffusionWeighted);
+        return loss.Total;
+    }
+
+    /// <summary>
+    /// One training step's terms (L-DiffRec/main.py's loop body) at the given epoch (λ's anneal counter, 0-based) and batch
+    /// (the KL's anneal counter). Draws not given are fresh; the parity tests pass the official code's: the reparameterisation
+    /// ε, the steps t with their sampling probabilities p_t, and the diffusion noise.
+    /// </summary>
+    public LDiffRecLoss Losses(Tensor x, int epoch, long batch, Tensor? eps = null, Tensor? t = null, Tensor? pt = null, Tensor? noise = null)
+    {
         var (dropped, mu, logVar) = Autoencoder.call(x);
-        var z0 = mu + (0.5 * logVar).exp() * randn_like(mu);                              // reparameterised latent
+        var z0 = mu + (0.5 * logVar).exp() * (eps ?? randn_like(mu));                      // reparameterised latent
         var kl = (-0.5 * (1 + logVar - mu.square() - logVar.exp()).sum(1)).mean();
-        var (t, pt) = Sampler.Sample(x.shape[0], Device);
-        var diffusionLoss = Diffusion.TrainingLoss((zt, tt) => Denoiser.call(zt, tt), z0, t, pt, Options.Diffusion.MeanType, Options.Diffusion.Reweight);
-        Sampler.Update(t, diffusionLoss.Weighted);
+        if (t is null) (t, pt) = Sampler.Sample(x.shape[0], Device);
+        var diffusionLoss = Diffusion.TrainingLoss((zt, tt) => Denoiser.call(zt, tt), z0, t, pt, Options.Diffusion.MeanType, Options.Diffusion.Reweight, noise);
         var recon = Autoencoder.Decode(diffusionLoss.PredX0);
         var nll = -(nn.functional.log_softmax(recon, 1) * dropped).sum(1).mean();   // compute_loss(batch_recon, batch_cate)
-        var klWeight = Options.VaeAnnealSteps > 0 ? Math.Min(Options.VaeAnnealCap, (double)batchUpdates / Options.VaeAnnealSteps) : Options.VaeAnnealCap;
-        batchUpdates++;
+        var lambda = Lambda(epoch);
+        var klWeight = Options.VaeAnnealSteps > 0 ? Math.Min(Options.VaeAnnealCap, (double)batch / Options.VaeAnnealSteps) : Options.VaeAnnealCap;
         var vae = nll + klWeight * kl;
         var elbo = diffusionLoss.Loss.mean();
-        return Options.Diffusion.Reweight ? CurrentLambda * elbo + vae : elbo + CurrentLambda * vae;
+        var total = Options.Diffusion.Reweight ? lambda * elbo + vae : elbo + lambda * vae;
+        return new LDiffRecLoss(total, diffusionLoss.Loss, diffusionLoss.Weighted, t, nll, kl, mu, logVar, z0, diffusionLoss.PredX0, recon, lambda, klWeight);
     }
 
     /// <summary>Encode (means), run DiffRec's reverse chain in the latent, decode to item scores.</summary>
@@ -191,8 +224,21 @@ public sealed class LDiffRec : IUserItemRecommender
         if (input is null) throw new InvalidOperationException("L-DiffRec: call Fit before scoring.");
         using var _ = no_grad();
         Autoencoder.eval(); Denoiser.eval();
-        var (_, mu, _) = Autoencoder.call(input.index_select(0, tensor(users, device: Device)));
-        var z = Diffusion.PSample((zt, t) => Denoiser.call(zt, t), mu, PSampleOptions.DiffRec(Options.Diffusion.SamplingSteps));
+        return Score(input.index_select(0, tensor(users, device: Device)));
+    }
+
+    /// <summary>
+    /// Item scores for interaction rows <paramref name="x"/> [B, items] (main.py's <c>evaluate</c>): μ of the encoder, the
+    /// reverse chain from T′ = <paramref name="samplingSteps"/> (the preset's when null; <paramref name="startNoise"/> is
+    /// the q_sample ε for T′ &gt; 0, fresh when null), the decoder.
+    /// </summary>
+    public Tensor Score(Tensor x, int? samplingSteps = null, Tensor? startNoise = null)
+    {
+        using var _ = no_grad();
+        Autoencoder.eval(); Denoiser.eval();
+        var (_, mu, _) = Autoencoder.call(x);
+        var z = Diffusion.PSample((zt, t) => Denoiser.call(zt, t), mu,
+            PSampleOptions.DiffRec(samplingSteps ?? Options.Diffusion.SamplingSteps) with { StartNoise = startNoise });
         return Autoencoder.Decode(z);
     }
 
