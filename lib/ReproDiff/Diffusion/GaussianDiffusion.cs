@@ -48,6 +48,8 @@ public sealed record PSampleOptions
     public Generator? Generator { get; init; }
     /// <summary>The ε of the starting q_sample (DiffRec with T′ > 0) instead of a fresh draw: parity tests feed the official draw.</summary>
     public Tensor? StartNoise { get; init; }
+    /// <summary>Supplies x_T (with <see cref="FromNoise"/>) and each step's z (with <see cref="AddNoise"/>) given their shape, in place of fresh draws.</summary>
+    public Func<long[], Tensor>? Noise { get; init; }
 
     /// <summary>DiffRec's inference (<c>p_sample</c> with <c>sampling_noise=False</c>).</summary>
     public static PSampleOptions DiffRec(int samplingSteps = 0) => new() { StartSteps = samplingSteps, MeanType = MeanType.StartX };
@@ -134,13 +136,13 @@ public sealed class GaussianDiffusion : IDisposable
         return new PMean(mean, Extract(v, t, xt).expand_as(xt), Extract(lv, t, xt).expand_as(xt), predX0);
     }
 
-    /// <summary>One reverse step x_t → x_{t−1}; noise is added only when <paramref name="addNoise"/> and t &gt; 0.</summary>
+    /// <summary>One reverse step x_t → x_{t−1}; noise (<paramref name="z"/>, or a fresh draw) is added only when <paramref name="addNoise"/> and t &gt; 0.</summary>
     public StepOutput Step(Tensor modelOutput, Tensor t, Tensor xt, MeanType meanType = MeanType.StartX,
-        VarianceType variance = VarianceType.FixedSmall, bool addNoise = true, Generator? generator = null)
+        VarianceType variance = VarianceType.FixedSmall, bool addNoise = true, Generator? generator = null, Tensor? z = null)
     {
         var p = PMeanVariance(modelOutput, xt, t, meanType, variance);
         if (!addNoise) return new StepOutput(p.Mean, p.PredX0);
-        var z = randn(xt.shape, dtype: xt.dtype, device: xt.device, generator: generator);
+        z ??= randn(xt.shape, dtype: xt.dtype, device: xt.device, generator: generator);
         var nonzero = t.ne(0).to_type(xt.dtype).to(xt.device).view(Shape(xt));
         return new StepOutput(p.Mean + nonzero * (0.5 * p.LogVariance).exp() * z, p.PredX0);
     }
@@ -167,7 +169,7 @@ public sealed class GaussianDiffusion : IDisposable
         Tensor x;
         using (var start = NewDisposeScope())
         {
-            x = options.FromNoise ? randn(xStart.shape, dtype: xStart.dtype, device: xStart.device, generator: options.Generator)
+            x = options.FromNoise ? options.Noise?.Invoke(xStart.shape) ?? randn(xStart.shape, dtype: xStart.dtype, device: xStart.device, generator: options.Generator)
                 : options.StartSteps == 0 ? xStart.clone()
                 : QSample(xStart, full(n, options.StartSteps - 1, int64, xStart.device),
                     options.StartNoise ?? randn(xStart.shape, dtype: xStart.dtype, device: xStart.device, generator: options.Generator));
@@ -179,7 +181,8 @@ public sealed class GaussianDiffusion : IDisposable
             var t = full(n, i, int64, xStart.device);
             var modelT = options.TimestepMap is null ? t : full(n, options.TimestepMap[i], int64, xStart.device);
             var output = model(x, modelT);
-            var step = Step(output, t, x, options.MeanType, options.Variance, options.AddNoise, options.Generator);
+            var step = Step(output, t, x, options.MeanType, options.Variance, options.AddNoise, options.Generator,
+                options.AddNoise ? options.Noise?.Invoke(x.shape) : null);
             options.OnStep?.Invoke(i, step.Prev, step.PredX0);
             var next = step.Prev.MoveToOuterDisposeScope();
             x.Dispose();

@@ -96,16 +96,17 @@ public sealed class NoiseSchedule
     }
 
     /// <summary>
-    /// DiffuRec's 'trunc_lin' (the default): linear β from (1000/T)·1e-4 + 0.01 to (1000/T)·0.02 + 0.01.
+    /// DiffuRec's 'trunc_lin' (the default): linear β from (1000/T)·1e-4 + 0.01 to (1000/T)·0.02 + 0.01, or to
+    /// (1000/T)·0.001 + 0.01 when that end would pass 1 (T ≤ 20; src/diffurec.py, found by the parity test).
     /// For T = 32 that is 0.013125 → 0.635 and 1 − ᾱ_T ≈ 0.999999 (papers.md §2.3).
     /// </summary>
     public static NoiseSchedule TruncatedLinear(int steps)
     {
         CheckSteps(steps, "truncated linear");
         var s = 1000.0 / steps;
-        var betas = Linspace(s * 1e-4 + 0.01, s * 0.02 + 0.01, steps);
-        if (betas[^1] > 1)
-            throw new ArgumentException($"truncated linear: steps = {steps} makes the last beta {betas[^1]:G4} > 1; use at least 21 steps.");
+        var end = s * 0.02 + 0.01;
+        if (end > 1) end = s * 0.001 + 0.01;
+        var betas = Linspace(s * 1e-4 + 0.01, end, steps);   // every β ≤ 1 (T = 1 keeps only the start, 0.11)
         return new NoiseSchedule(betas, "truncated linear");
     }
 

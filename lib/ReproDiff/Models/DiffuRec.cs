@@ -92,17 +92,21 @@ public sealed class DiffuRecApproximator : nn.Module<Tensor, Tensor, Tensor, Ten
         RegisterComponents();
     }
 
+    /// <summary>Supplies λ [B, L, H] in place of the N(δ, δ) draw when set: the parity tests replay the official draws.</summary>
+    public Func<long[], Tensor>? LambdaSource { get; set; }
+
     /// <param name="history">[B, L, H] item representations (after embedding dropout and LayerNorm).</param>
     /// <param name="xt">[B, H] the noised target x_t.</param>
     /// <param name="tScaled">[B] the step, already multiplied by 1000/T (<c>_scale_timesteps</c>).</param>
-    /// <param name="mask">[B, 1, L, 1] additive mask of padded positions (see <see cref="DiffuRecNetwork.Mask"/>).</param>
+    /// <param name="mask">[B, 1, L, 1] the query rows attention keeps (see <see cref="DiffuRecNetwork.Mask"/>).</param>
     /// <returns>x̂_0 [B, H].</returns>
     public override Tensor forward(Tensor history, Tensor xt, Tensor tScaled, Tensor mask)
     {
         var x = xt + timeEmbed.call(TimestepEmbedding.Sinusoidal(tScaled, hidden));
-        var lam = randn_like(history).mul_(lambda).add_(lambda);        // λ ~ N(δ, δ), fresh for every call, also at inference
+        var lam = LambdaSource?.Invoke(history.shape)                  // λ ~ N(δ, δ), fresh for every call, also at inference
+            ?? randn_like(history).mul_(lambda).add_(lambda);
         var h = history + lam * x.unsqueeze(1);
-        for (int i = 0; i < blocks.Count; i++) h = blocks[i].forward(h, mask, lastOnly: i == blocks.Count - 1); // only x̂_0's row is used
+        for (int i = 0; i < blocks.Count; i++) h = blocks[i].forward(h, null, lastOnly: i == blocks.Count - 1, queryKeep: mask); // only x̂_0's row is used
         return norm.call(dropout.call(h))[.., -1, ..];
     }
 }
@@ -124,15 +128,23 @@ public sealed class DiffuRecNetwork : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>The history's item representations: LayerNorm(Dropout(E[s])), no positional embedding (commented out in the code).</summary>
-    public Tensor History(Tensor sequences) => norm.call(embeddingDropout.call(ItemEmbeddings.call(sequences)));
+    /// <summary>
+    /// The history's item representations: LayerNorm(Dropout(E[s])), no positional embedding (commented out in the code).
+    /// A given <paramref name="dropoutMask"/> [B, L, H] (inverted: 0 or 1/(1−p)) replaces the dropout's draw.
+    /// </summary>
+    public Tensor History(Tensor sequences, Tensor? dropoutMask = null)
+    {
+        var e = ItemEmbeddings.call(sequences);
+        return norm.call(dropoutMask is null ? embeddingDropout.call(e) : e * dropoutMask);
+    }
 
     /// <summary>
-    /// The released attention mask, as an additive mask: it blanks the <em>query</em> rows of padded positions (they attend
-    /// uniformly) while real positions still attend to the padding (MultiHeadedAttention.forward masks dim −2, not −1).
+    /// The released attention mask [B, 1, L, 1], 1 for real positions and 0 for padding: it blanks the <em>query</em> rows of
+    /// padded positions (they attend uniformly, with no gradient) while real positions still attend to the padding
+    /// (MultiHeadedAttention.forward masks dim −2, not −1). See <see cref="TransformerBlock.forward(Tensor, Tensor?, bool, Tensor?)"/>.
     /// </summary>
     public static Tensor Mask(Tensor sequences) =>
-        sequences.eq(0).to_type(float32).mul_(-1e9).view(sequences.shape[0], 1, sequences.shape[1], 1);
+        sequences.ne(0).to_type(float32).view(sequences.shape[0], 1, sequences.shape[1], 1);
 
     /// <summary>Inner products with every item embedding, padding included (<c>diffu_rep_pre</c>).</summary>
     public Tensor Logits(Tensor representation) => representation.matmul(ItemEmbeddings.weight!.t());
@@ -177,20 +189,24 @@ public sealed class DiffuRec : ISequentialRecommender
         var mask = DiffuRecNetwork.Mask(sequences);
         var x0 = Network.ItemEmbeddings.call(targets);
         var (t, pt) = Sampler.Sample(x0.shape[0], Device);
-        var losses = Losses(history, mask, x0, targets, t, null);
+        var losses = LossesOf(history, mask, x0, targets, t, null);
         if (!Options.ImportanceSampling) return losses.mean();
         Sampler.Update(t, losses.detach());
         return (losses / pt).mean();
     }
 
-    /// <summary>The per-example cross-entropy at given steps t (0-based) and, optionally, given noise ε [B, H]: a hook for notebook 03 and tests.</summary>
-    public Tensor Losses(Tensor sequences, Tensor targets, Tensor t, Tensor? noise = null) =>
-        Losses(Network.History(sequences), DiffuRecNetwork.Mask(sequences), Network.ItemEmbeddings.call(targets), targets, t, noise);
+    /// <summary>
+    /// The per-example cross-entropy at given steps t (0-based) and, optionally, given noise ε [B, H] and embedding-dropout
+    /// mask [B, L, H]: a hook for notebook 03 and tests. <paramref name="predX0"/> receives f_θ's x̂_0 [B, H].
+    /// </summary>
+    public Tensor Losses(Tensor sequences, Tensor targets, Tensor t, Tensor? noise = null, Tensor? embeddingMask = null, Action<Tensor>? predX0 = null) =>
+        LossesOf(Network.History(sequences, embeddingMask), DiffuRecNetwork.Mask(sequences), Network.ItemEmbeddings.call(targets), targets, t, noise, predX0);
 
-    Tensor Losses(Tensor history, Tensor mask, Tensor x0, Tensor targets, Tensor t, Tensor? noise)
+    Tensor LossesOf(Tensor history, Tensor mask, Tensor x0, Tensor targets, Tensor t, Tensor? noise, Action<Tensor>? onPredX0 = null)
     {
         var xt = Diffusion.QSample(x0, t, noise);
         var predX0 = Approximator(history, mask)(xt, t);
+        onPredX0?.Invoke(predX0);
         return nn.functional.cross_entropy(Network.Logits(predX0), targets, reduction: nn.Reduction.None);
     }
 
@@ -205,14 +221,16 @@ public sealed class DiffuRec : ISequentialRecommender
     /// Fewer reverse steps than T: the chain runs on the respaced schedule over evenly spaced steps of the trained one
     /// (Nichol and Dhariwal 2021, §4), and f_θ sees the original step indices. Null runs all T steps, as released.
     /// </param>
-    public Tensor Score(Tensor histories, Action<int, Tensor, Tensor>? onStep, Generator? generator = null, int? reverseSteps = null)
+    /// <param name="noise">Supplies x_T and each step's z in place of fresh draws (parity tests replay the official ones).</param>
+    public Tensor Score(Tensor histories, Action<int, Tensor, Tensor>? onStep, Generator? generator = null, int? reverseSteps = null,
+        Func<long[], Tensor>? noise = null)
     {
         using var _ = no_grad();
         Network.eval();
         var history = Network.History(histories);
         var mask = DiffuRecNetwork.Mask(histories);
         var start = zeros(histories.shape[0], Options.Hidden, device: Device);
-        var options = PSampleOptions.DiffuRec() with { OnStep = onStep, Generator = generator };
+        var options = PSampleOptions.DiffuRec() with { OnStep = onStep, Generator = generator, Noise = noise };
         if (reverseSteps is not { } k || k == Options.Steps)
             return Network.Logits(Diffusion.PSample(Approximator(history, mask), start, options));
         var keep = Diffusion.Schedule.EvenlySpaced(k);

@@ -38,10 +38,14 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor, Tensor>
 
     /// <summary>
     /// <paramref name="h"/> [B, L, H]; <paramref name="mask"/> an additive attention mask broadcastable to [B, heads, L, L]
-    /// (0 = attend, −1e9 = blocked). With <paramref name="lastOnly"/>, only the last position's output is computed ([B, 1, H]):
-    /// the keys and values still come from every position, so the result equals the last row of the full output.
+    /// (0 = attend, −1e9 = blocked), or null. <paramref name="queryKeep"/> [B, 1, L, 1] (1 = real, 0 = padding) is DiffuRec's
+    /// released mask, which fills the scores of padded <em>query</em> rows with −1e9 (masked_fill): those rows attend
+    /// uniformly and pass no gradient to q or k. Zeroing their queries does exactly that; an additive −1e9 row would give
+    /// the same forward pass but leak gradient through the softmax (found by the DiffuRec parity test).
+    /// With <paramref name="lastOnly"/>, only the last position's output is computed ([B, 1, H]): the keys and values
+    /// still come from every position, so the result equals the last row of the full output.
     /// </summary>
-    public Tensor forward(Tensor h, Tensor mask, bool lastOnly)
+    public Tensor forward(Tensor h, Tensor? mask, bool lastOnly, Tensor? queryKeep = null)
     {
         var (b, l, d) = (h.shape[0], h.shape[1], h.shape[2]);
         var x = norm1.call(h);
@@ -50,13 +54,16 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor, Tensor>
         if (lastOnly)
         {
             q = q[.., .., TensorIndex.Slice(-1), ..];
-            mask = mask.size(-2) == 1 ? mask : mask[.., .., TensorIndex.Slice(-1), ..];
+            mask = mask is null || mask.size(-2) == 1 ? mask : mask[.., .., TensorIndex.Slice(-1), ..];
+            queryKeep = queryKeep?[.., .., TensorIndex.Slice(-1), ..];
             h = h[.., TensorIndex.Slice(-1), ..];
         }
+        if (queryKeep is not null) q = q * queryKeep;
         // softmax(q kᵀ/√d_h + mask) v; with attention dropout in training, spelled out (libtorch's fused kernel draws its
         // dropout mask with the slow bernoulli path), else the fused kernel
         var att = training && dropoutRate > 0
-            ? dropoutAttention.call(F.softmax(q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(q.shape[3])).add_(mask), -1)).matmul(v)
+            ? dropoutAttention.call(F.softmax(mask is null ? q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(q.shape[3]))
+                : q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(q.shape[3])).add_(mask), -1)).matmul(v)
             : F.scaled_dot_product_attention(q, k, v, mask);
         h = h + dropout1.call(output.call(att.transpose(1, 2).reshape(b, q.shape[2], d)));
         var ffn = w2.call(dropoutFfn.call(w1.call(norm2.call(h)).gelu(TorchSharp.Modules.GELU.Approximate.tanh)));

@@ -100,6 +100,16 @@ public class NoiseScheduleTests
     {
         Assert.Contains("steps must be at least 1, got 0", Assert.Throws<ArgumentException>(() => NoiseSchedule.Linear(0)).Message);
         Assert.Contains("beta[1] = 1.5 is outside (0, 1]", Assert.Throws<ArgumentException>(() => new NoiseSchedule([0.1, 1.5])).Message);
-        Assert.Contains("use at least 21 steps", Assert.Throws<ArgumentException>(() => NoiseSchedule.TruncatedLinear(10)).Message);
+    }
+
+    /// <summary>get_named_beta_schedule('trunc_lin', 10) in src/diffurec.py: the end 2.01 passes 1, so it falls back to 100·0.001 + 0.01.</summary>
+    [Fact]
+    public void TruncatedLinearFallsBackAsTheOfficialCodeForShortChains()
+    {
+        var betas = NoiseSchedule.TruncatedLinear(10).Betas;
+        Assert.Equal(10, betas.Length);
+        Assert.Equal(0.02, betas[0], 12);
+        Assert.Equal(0.11, betas[^1], 12);
+        Assert.Equal(0.03, betas[1], 12);
     }
 }
