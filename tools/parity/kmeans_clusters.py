@@ -21,6 +21,7 @@ p.add_argument("--kmeans", required=True, help="folder holding the kmeans_pytorc
 p.add_argument("--data", required=True, help="dataset folder with item_emb.tsv")
 p.add_argument("--clusters", type=int, default=2)
 p.add_argument("--seeds", type=int, default=5)
+p.add_argument("--write", help="also write seed 1's cluster ids here, one per line (for tools/parity/LDiffRecClusters)")
 args = p.parse_args()
 sys.modules["tqdm"] = types.SimpleNamespace(tqdm=None)
 sys.modules["kmeans_pytorch.soft_dtw_cuda"] = types.SimpleNamespace(SoftDTW=None)
@@ -35,3 +36,5 @@ for seed in range(1, args.seeds + 1):
     np.random.seed(seed)
     ids, _ = kmeans(X=item_emb, num_clusters=args.clusters, distance="euclidean", tqdm_flag=False)
     print(f"numpy seed {seed}: cluster sizes {sorted(torch.bincount(ids, minlength=args.clusters).tolist(), reverse=True)}")
+    if seed == 1 and args.write:
+        with open(args.write, "w") as f: f.write("\n".join(str(int(i)) for i in ids))
