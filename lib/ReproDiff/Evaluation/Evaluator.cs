@@ -22,10 +22,11 @@ public static class Evaluator
     /// <summary>
     /// Evaluates <paramref name="score"/> (a batch of user indices → scores [B, items]) for <paramref name="users"/>
     /// against <paramref name="truth"/>. With <see cref="EvaluationProtocol.ExcludeSeen"/>, the items of each user's row
-    /// in every <paramref name="seen"/> matrix get −∞ before ranking.
+    /// in every <paramref name="seen"/> matrix get −∞ before ranking. <paramref name="onTop"/> receives each batch's users
+    /// and their top-K item lists (K = the protocol's largest), for per-user statistics and beyond-accuracy measures.
     /// </summary>
     public static MetricSet Evaluate(Func<long[], Tensor> score, IReadOnlyList<int> users, Func<int, IReadOnlySet<int>> truth,
-        EvaluationProtocol protocol, IReadOnlyList<SparseMatrix>? seen = null)
+        EvaluationProtocol protocol, IReadOnlyList<SparseMatrix>? seen = null, Action<long[], int[,]>? onTop = null)
     {
         var maxK = protocol.Ks.Max();
         var keys = protocol.Keys.ToList();
@@ -52,6 +53,7 @@ public static class Evaluator
                 var flat = idx.data<int>().ToArray();
                 Buffer.BlockCopy(flat, 0, top, 0, flat.Length * sizeof(int));
             }
+            onTop?.Invoke(batch, top);
             var batchSums = keys.ToDictionary(k => k, _ => 0.0);
             int batchTruth = 0;
             var row = new int[top.GetLength(1)];
@@ -87,13 +89,14 @@ public static class Evaluator
     }
 
     /// <summary>Evaluates a user × item model on a split of an <see cref="InteractionDataset"/>: test masks train and valid, valid masks train.</summary>
-    public static MetricSet Evaluate(Func<long[], Tensor> score, InteractionDataset data, bool test, EvaluationProtocol protocol)
+    public static MetricSet Evaluate(Func<long[], Tensor> score, InteractionDataset data, bool test, EvaluationProtocol protocol,
+        Action<long[], int[,]>? onTop = null)
     {
         var target = test ? data.Test : data.Valid;
         var sets = new Dictionary<int, IReadOnlySet<int>>();
         IReadOnlySet<int> Truth(int u) => sets.TryGetValue(u, out var s) ? s : sets[u] = target.Row(u).ToArray().ToHashSet();
         var seen = test ? new[] { data.Train, data.Valid } : new[] { data.Train };
-        return Evaluate(score, Enumerable.Range(0, data.Users).ToArray(), Truth, protocol, seen);
+        return Evaluate(score, Enumerable.Range(0, data.Users).ToArray(), Truth, protocol, seen, onTop);
     }
 
     /// <summary>
@@ -103,7 +106,7 @@ public static class Evaluator
     /// history and the padding id 0 are masked; DiffuRec's official protocol masks neither.
     /// </summary>
     public static MetricSet Evaluate(Func<Tensor, Tensor> scoreHistories, SequenceDataset data, bool test, EvaluationProtocol protocol,
-        int maxLength, Device device)
+        int maxLength, Device device, Action<long[], int[,]>? onTop = null)
     {
         using var histories = Training.SequenceBatches.Histories(data, test, maxLength, device);
         var target = test ? data.Test : data.Valid;
@@ -117,7 +120,7 @@ public static class Evaluator
             seen = [SparseMatrix.FromPairs(data.Users, data.Items + 1, rows.ToArray(), cols.ToArray())];
         }
         return Evaluate(users => scoreHistories(histories.index_select(0, tensor(users, device: device))),
-            Enumerable.Range(0, data.Users).ToArray(), u => truths[u], protocol, seen);
+            Enumerable.Range(0, data.Users).ToArray(), u => truths[u], protocol, seen, onTop);
     }
 
     /// <summary>
@@ -142,5 +145,24 @@ public static class Evaluator
             foreach (var m in seen)
                 foreach (var c in m.Row((int)batch[b])) { rows.Add(b); cols.Add(c); }
         return (rows.ToArray(), cols.ToArray());
+    }
+
+    /// <summary>Collects the top-K lists <see cref="Evaluate(Func{long[], Tensor}, InteractionDataset, bool, EvaluationProtocol, Action{long[], int[,]}?)"/> passes to its <c>onTop</c>, one per user.</summary>
+    public sealed class TopLists
+    {
+        readonly Dictionary<long, int[]> lists = [];
+        public void Add(long[] users, int[,] top)
+        {
+            for (int b = 0; b < users.Length; b++)
+            {
+                var row = new int[top.GetLength(1)];
+                for (int j = 0; j < row.Length; j++) row[j] = top[b, j];
+                lists[users[b]] = row;
+            }
+        }
+        /// <summary>User → top-K items, best first.</summary>
+        public IReadOnlyDictionary<long, int[]> ByUser => lists;
+        /// <summary>The first <paramref name="k"/> items of every user's list.</summary>
+        public IEnumerable<int[]> Top(int k) => lists.Values.Select(l => l.Length <= k ? l : l[..k]);
     }
 }
