@@ -23,6 +23,9 @@ import argparse, os, sys, types
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parity_io import save  # noqa: E402
+
 p = argparse.ArgumentParser()
 p.add_argument("--official", required=True, help="the official src/ folder (holds diffurec.py, model.py)")
 p.add_argument("--out", required=True)
@@ -95,9 +98,4 @@ out["chain.noise"] = torch.stack([d for k, d in draws[1:] if k == "noise"])     
 out["chain.x0"], out["chain.scores"] = rep.clone(), scores.clone()
 torch.randn_like, torch.normal = real_randn_like, real_normal
 
-out = {k: v.contiguous().clone() for k, v in out.items()}
-os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-tmp = args.out + ".tmp"
-torch.save(out, tmp)
-os.replace(tmp, args.out)
-print(f"wrote {args.out}: {len(out)} tensors, torch {torch.__version__}")
+save(out, args.out)

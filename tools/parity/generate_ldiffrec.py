@@ -23,6 +23,9 @@ import argparse, os, sys, types
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parity_io import save  # noqa: E402
+
 p = argparse.ArgumentParser()
 p.add_argument("--official", required=True, help="the official L-DiffRec/ folder (holds models/)")
 p.add_argument("--out", required=True)
@@ -127,9 +130,4 @@ with torch.no_grad():
     gd.th.randn_like = real_randn_like
     out["score2.noise"] = captured["randn"][0]
 
-out = {k: v.contiguous().clone() for k, v in out.items()}
-os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-tmp = args.out + ".tmp"
-torch.save(out, tmp)
-os.replace(tmp, args.out)
-print(f"wrote {args.out}: {len(out)} tensors, torch {torch.__version__}")
+save(out, args.out)

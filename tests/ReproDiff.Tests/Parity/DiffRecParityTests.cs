@@ -1,10 +1,8 @@
-using System.Collections;
 using ReproDiff.Diffusion;
 using ReproDiff.Models;
-using ReproDiff.Runtime;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using static ReproDiff.Tests.Parity.ParityAssert;
 
 namespace ReproDiff.Tests.Parity;
 
@@ -18,10 +16,10 @@ public class DiffRecParityTests
 {
     const int Items = 30, Steps = 5;
 
-    static Hashtable Fixture() => PyTorchUnpickler.UnpickleStateDict(Path.Combine(RepositoryLocator.FindRoot()!, "tests", "fixtures", "parity", "diffrec.pt"));
-    static Tensor T(Hashtable d, string key) => (Tensor)(d[key] ?? throw new KeyNotFoundException($"diffrec.pt has no '{key}'"));
+    static ParityFixture Fixture() => new("diffrec.pt");
+    static Tensor T(ParityFixture d, string key) => d[key];
 
-    static DiffRec Model(Hashtable d)
+    static DiffRec Model(ParityFixture d)
     {
         var m = new DiffRec(Items, new DiffRecOptions { Dims = [16], EmbeddingSize = 8, Steps = Steps, NoiseScale = 0.1, NoiseMin = 0.001, NoiseMax = 0.02 }, CPU);
         using var _ = no_grad();
@@ -29,14 +27,6 @@ public class DiffRecParityTests
         return m;
     }
 
-    static void Close(Tensor official, Tensor ours, double abs = 1e-5, double rel = 0, string what = "")
-    {
-        Assert.Equal(official.shape, ours.shape);
-        var o = official.to_type(float64); var u = ours.to_type(float64);
-        var err = (o - u).abs();
-        var bound = (o.abs() * rel).clamp_min(abs);
-        Assert.True((err <= bound).all().item<bool>(), $"{what}: max |official − ours| = {err.max().item<double>():E3}");
-    }
 
     [Fact]
     public void TheScheduleIsTheOfficialLinearVarianceWithTheFirstBetaFixed()
@@ -111,7 +101,7 @@ public class DiffRecParityTests
     public void TDiffRecInputIsTheOfficialTimeWeightedMatrix()
     {
         using var scope = NewDisposeScope();
-        var d = PyTorchUnpickler.UnpickleStateDict(Path.Combine(RepositoryLocator.FindRoot()!, "tests", "fixtures", "parity", "tdiffrec.pt"));
+        var d = new ParityFixture("tdiffrec.pt");
         var pairs = T(d, "pairs").data<long>().ToArray();
         var shape = T(d, "shape").data<long>().ToArray();
         int users = (int)shape[0], items = (int)shape[1];

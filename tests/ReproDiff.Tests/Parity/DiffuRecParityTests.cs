@@ -1,9 +1,7 @@
-using System.Collections;
 using ReproDiff.Models;
-using ReproDiff.Runtime;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using static ReproDiff.Tests.Parity.ParityAssert;
 
 namespace ReproDiff.Tests.Parity;
 
@@ -18,13 +16,13 @@ public class DiffuRecParityTests
 {
     const int Items = 20, Hidden = 8;
 
-    static Hashtable Fixture() => PyTorchUnpickler.UnpickleStateDict(Path.Combine(RepositoryLocator.FindRoot()!, "tests", "fixtures", "parity", "diffurec.pt"));
-    static Tensor T(Hashtable d, string key) => (Tensor)(d[key] ?? throw new KeyNotFoundException($"diffurec.pt has no '{key}'"));
+    static ParityFixture Fixture() => new("diffurec.pt");
+    static Tensor T(ParityFixture d, string key) => d[key];
 
     static readonly DiffuRecOptions Options = new() { Hidden = Hidden, Blocks = 2, Heads = 4, Dropout = 0, EmbeddingDropout = 0.3, Steps = 4, Lambda = 0.5, MaxLength = 6 };
 
     /// <summary>Our parameter name → the official tensor under <paramref name="prefix"/> ("w." initial, "adam." after one step).</summary>
-    static Tensor Official(Hashtable d, string prefix, string ours)
+    static Tensor Official(ParityFixture d, string prefix, string ours)
     {
         const string x = "diffu.xstart_model.";
         ours = System.Text.RegularExpressions.Regex.Replace(ours, @"<(\w+)>k__BackingField", "$1");   // properties register under their backing field
@@ -48,7 +46,7 @@ public class DiffuRecParityTests
         };
     }
 
-    static DiffuRec Model(Hashtable d)
+    static DiffuRec Model(ParityFixture d)
     {
         var m = new DiffuRec(Items, Options, CPU);
         using var _ = no_grad();
@@ -69,12 +67,6 @@ public class DiffuRecParityTests
         }
     }
 
-    static void Close(Tensor official, Tensor ours, double abs = 1e-5, string what = "")
-    {
-        Assert.Equal(official.shape, ours.shape);
-        var err = (official.to_type(float64) - ours.to_type(float64)).abs();
-        Assert.True((err <= abs).all().item<bool>(), $"{what}: max |official − ours| = {err.max().item<double>():E3}");
-    }
 
     [Fact]
     public void TheTrainingStepGivesTheOfficialRepresentationsLossAndAdamStep()
@@ -97,7 +89,7 @@ public class DiffuRecParityTests
         adam.zero_grad();
         losses.mean().backward();
         foreach (var (name, p) in m.Network.named_parameters())
-            Close(Official(d, "grad.", name), p.grad!, 1e-5, $"gradient of {name}");
+            Close(Official(d, "grad.", name), p.grad!, 1e-5, what: $"gradient of {name}");
         adam.step();
         // Adam's first step moves each weight by lr · g/(|g| + ε): a sign. The key biases' exact gradient is zero (q·b_k is the
         // same for every key of a row, and softmax ignores it), so both codes hold rounding noise there, which that step turns
@@ -105,7 +97,7 @@ public class DiffuRecParityTests
         foreach (var (name, p) in m.Network.named_parameters())
         {
             var live = Official(d, "grad.", name).abs().ge(1e-6);
-            Close(Official(d, "adam.", name) * live, p.detach() * live, 1e-6, $"{name} after one Adam step");
+            Close(Official(d, "adam.", name) * live, p.detach() * live, 1e-6, what: $"{name} after one Adam step");
         }
     }
 
@@ -121,7 +113,7 @@ public class DiffuRecParityTests
         var scores = m.Score(T(d, "seq"), null, noise: noise.Next);
         Assert.Equal(Options.Steps, lambdas.Used);        // one λ per step, as reverse_p_sample
         Assert.Equal(1 + Options.Steps, noise.Used);      // x_T and one z per step (t = 0's is drawn and masked, as p_sample)
-        Close(T(d, "chain.scores"), scores, 1e-5, "scores x̂_0 · Eᵀ after the T reverse steps");
+        Close(T(d, "chain.scores"), scores, 1e-5, what: "scores x̂_0 · Eᵀ after the T reverse steps");
         var official = T(d, "chain.scores");
         Assert.True(official.topk(20).indexes.eq(scores.topk(20).indexes).all().item<bool>(), "top-20 differs");
     }

@@ -1,10 +1,8 @@
-using System.Collections;
 using ReproDiff.Diffusion;
 using ReproDiff.Models;
-using ReproDiff.Runtime;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using static ReproDiff.Tests.Parity.ParityAssert;
 
 namespace ReproDiff.Tests.Parity;
 
@@ -19,8 +17,8 @@ public class LDiffRecParityTests
 {
     const int Items = 24, Clusters = 3, Latent = 12, Steps = 5;
 
-    static Hashtable Fixture() => PyTorchUnpickler.UnpickleStateDict(Path.Combine(RepositoryLocator.FindRoot()!, "tests", "fixtures", "parity", "ldiffrec.pt"));
-    static Tensor T(Hashtable d, string key) => (Tensor)(d[key] ?? throw new KeyNotFoundException($"ldiffrec.pt has no '{key}'"));
+    static ParityFixture Fixture() => new("ldiffrec.pt");
+    static Tensor T(ParityFixture d, string key) => d[key];
 
     static readonly LDiffRecOptions Options = new()
     {
@@ -30,7 +28,7 @@ public class LDiffRecParityTests
     };
 
     /// <summary>Our parameter name → the official tensor (decoder rows permuted from cluster order to item order).</summary>
-    static Tensor Official(Hashtable d, string prefix, string ours)
+    static Tensor Official(ParityFixture d, string prefix, string ours)
     {
         var map = T(d, "category_map");
         if (ours.StartsWith("encoders.")) return T(d, $"{prefix}ae.encoder.{ours.Split('.')[1]}.0.{ours.Split('.')[2]}");
@@ -52,7 +50,7 @@ public class LDiffRecParityTests
     static IEnumerable<(string Name, Tensor P)> Parameters(LDiffRec m) =>
         m.Autoencoder.named_parameters().Concat(m.Denoiser.named_parameters()).Select(p => (p.name, p.parameter as Tensor));
 
-    static LDiffRec Model(Hashtable d)
+    static LDiffRec Model(ParityFixture d)
     {
         var m = new LDiffRec(T(d, "cluster_ids").data<long>().ToArray(), Options, CPU);
         using var _ = no_grad();
@@ -60,14 +58,6 @@ public class LDiffRecParityTests
         return m;
     }
 
-    static void Close(Tensor official, Tensor ours, double abs = 1e-5, double rel = 0, string what = "")
-    {
-        Assert.Equal(official.shape, ours.shape);
-        var o = official.to_type(float64); var u = ours.to_type(float64);
-        var err = (o - u).abs();
-        var bound = (o.abs() * rel).clamp_min(abs);
-        Assert.True((err <= bound).all().item<bool>(), $"{what}: max |official − ours| = {err.max().item<double>():E3}");
-    }
 
     [Fact]
     public void TheAutoencoderHasTheOfficialLayout()
