@@ -22,7 +22,7 @@ public sealed class MostPopular : IUserItemRecommender
     {
         var clock = Stopwatch.StartNew();
         var counts = new float[data.Items];
-        for (int u = 0; u < data.Users; u++) foreach (var i in data.Train.Row(u)) counts[i]++;
+        foreach (var i in data.Train.Indices) counts[i]++;
         popularity?.Dispose();
         popularity = tensor(counts, [1, data.Items]).to(Device).DetachFromDisposeScope();
         var valid = Evaluator.Evaluate(Score, data, test: false, protocol ?? EvaluationProtocol.DiffRec);
@@ -84,7 +84,8 @@ public sealed class Ease : IUserItemRecommender
         var clock = Stopwatch.StartNew();
         x?.Dispose(); b?.Dispose();
         x = DiffRec.Dense(data.Train, Device).DetachFromDisposeScope();
-        using var gram = x.to_type(float64).t().matmul(x.to_type(float64));
+        using var x64 = x.to_type(float64);
+        using var gram = x64.t().matmul(x64);
         var epochs = new List<EpochReport>();
         int best = 0; double bestValue = double.NegativeInfinity; Tensor? bestB = null;
         foreach (var lambda in Options.LambdaGrid)

@@ -61,10 +61,13 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor, Tensor>
         if (queryKeep is not null) q = q * queryKeep;
         // softmax(q kᵀ/√d_h + mask) v; with attention dropout in training, spelled out (libtorch's fused kernel draws its
         // dropout mask with the slow bernoulli path), else the fused kernel
-        var att = training && dropoutRate > 0
-            ? dropoutAttention.call(F.softmax(mask is null ? q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(q.shape[3]))
-                : q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(q.shape[3])).add_(mask), -1)).matmul(v)
-            : F.scaled_dot_product_attention(q, k, v, mask);
+        Tensor att;
+        if (training && dropoutRate > 0)
+        {
+            var scores = q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(q.shape[3]));
+            att = dropoutAttention.call(F.softmax(mask is null ? scores : scores.add_(mask), -1)).matmul(v);
+        }
+        else att = F.scaled_dot_product_attention(q, k, v, mask);
         h = h + dropout1.call(output.call(att.transpose(1, 2).reshape(b, q.shape[2], d)));
         var ffn = w2.call(dropoutFfn.call(w1.call(norm2.call(h)).gelu(TorchSharp.Modules.GELU.Approximate.tanh)));
         return dropoutOut.call(h + dropout2.call(ffn));
