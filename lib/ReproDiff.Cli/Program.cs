@@ -27,6 +27,7 @@ namespace ReproDiff.Cli
             root.Add(DataCommand.Build());
             root.Add(NotebooksCommand.Build());
             root.Add(ReproduceCommand.Build());
+            root.Add(CompareCommand.Build());
             root.Add(VerifyCommand.Build());
             root.Add(BenchCommand.Build());
             return root;

@@ -62,7 +62,7 @@ static class ReproduceCommand
         return cmd;
     }
 
-    static int[] ParseSeeds(string text)
+    internal static int[] ParseSeeds(string text)
     {
         try { return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); }
         catch (FormatException) { throw new ReproDiffException($"--seeds {text}: expected comma-separated integers, e.g. 1,2,3."); }

@@ -95,7 +95,7 @@ public static class Statistics
             while (j + 1 < n && Math.Abs(d[order[j + 1]]) == Math.Abs(d[order[i]])) j++;
             var avg = (i + j) / 2.0 + 1;
             for (int k = i; k <= j; k++) ranks[order[k]] = avg;
-            int t = j - i + 1;
+            double t = j - i + 1;                   // double: t³ overflows int for a few thousand tied users
             tieTerm += t * t * t - t;
             i = j + 1;
         }
@@ -112,8 +112,9 @@ public static class Statistics
             var tail = counts.Take(w + 1).Sum() / Math.Pow(2, n);
             return Math.Min(1, 2 * tail);
         }
-        var mean = n * (n + 1) / 4.0;
-        var variance = n * (n + 1) * (2 * n + 1) / 24.0 - tieTerm / 48.0;
+        double nd = n;                              // n(n + 1)(2n + 1) overflows int from n ≈ 1,300
+        var mean = nd * (nd + 1) / 4.0;
+        var variance = nd * (nd + 1) * (2 * nd + 1) / 24.0 - tieTerm / 48.0;
         if (variance <= 0) return 1;
         var z = (Math.Abs(wPlus - mean) - 0.5) / Math.Sqrt(variance);
         return Math.Min(1, 2 * NormalUpperTail(Math.Max(z, 0)));

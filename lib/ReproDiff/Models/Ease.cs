@@ -118,3 +118,35 @@ public sealed class Ease : IUserItemRecommender
 
     public void Dispose() { x?.Dispose(); b?.Dispose(); }
 }
+
+/// <summary>Most-popular for next-item prediction: every history gets the items ranked by their count in the training sequences.</summary>
+public sealed class SequentialMostPopular : ISequentialRecommender
+{
+    public static readonly ModelCard Card = new("MostPopular", "most-popular baseline", "—", "—", "sequential (next item)");
+    Tensor? popularity;
+    public Device Device { get; }
+    public SequentialMostPopular(Device? device = null) => Device = device ?? CPU;
+    public long ParameterCount => 0;
+    /// <summary>It reads no history; the evaluator still passes one column.</summary>
+    public int MaxLength => 1;
+
+    public TrainingReport Fit(SequenceDataset data, TrainingOptions training, EvaluationProtocol? protocol = null,
+        IProgress<EpochReport>? progress = null, CancellationToken cancel = default, int seed = 1)
+    {
+        var clock = Stopwatch.StartNew();
+        var counts = new float[data.Items + 1];   // column 0 is the padding id, never counted
+        foreach (var sequence in data.Train) foreach (var i in sequence) counts[i]++;
+        popularity?.Dispose();
+        popularity = tensor(counts, [1, data.Items + 1]).to(Device).DetachFromDisposeScope();
+        var valid = Evaluator.Evaluate(Score, data, test: false, protocol ?? EvaluationProtocol.Standard, MaxLength, Device);
+        var epoch = new EpochReport(1, 0, 0, clock.Elapsed, clock.Elapsed, valid, true, 0);
+        progress?.Report(epoch);
+        var metric = training.Metric is null or TrainingOptions.AnyMetric ? valid.Values.Keys.First() : training.Metric;
+        return new TrainingReport([epoch], 1, valid.Values.GetValueOrDefault(metric), "closed form (counts)", clock.Elapsed);
+    }
+
+    public Tensor Score(Tensor histories) =>
+        (popularity ?? throw new InvalidOperationException("MostPopular: call Fit before scoring.")).expand(histories.shape[0], -1);
+
+    public void Dispose() => popularity?.Dispose();
+}

@@ -94,13 +94,13 @@ public static class Du2023
         public override long ParameterCount => model.ParameterCount;
         public override TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed) =>
             model.Fit(data, training, Protocol, progress, cancel, seed);
-        public override IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol) =>
+        public override IReadOnlyList<(string Model, Func<Action<long[], int[,]>?, MetricSet> Test)> Test(EvaluationProtocol protocol) =>
         [
-            (name, () => Test(protocol, SeqDiffRecInference.ReverseChain)),
-            ($"{name} (one step, K = {model.Options.Draws})", () => Test(protocol, SeqDiffRecInference.OneStep)),
+            (name, onTop => Test(protocol, SeqDiffRecInference.ReverseChain, onTop)),
+            ($"{name} (one step, K = {model.Options.Draws})", onTop => Test(protocol, SeqDiffRecInference.OneStep, onTop)),
         ];
-        MetricSet Test(EvaluationProtocol protocol, SeqDiffRecInference inference) =>
-            Evaluator.Evaluate(h => model.Score(h, inference), data, test: true, protocol, model.MaxLength, model.Device);
+        MetricSet Test(EvaluationProtocol protocol, SeqDiffRecInference inference, Action<long[], int[,]>? onTop) =>
+            Evaluator.Evaluate(h => model.Score(h, inference), data, test: true, protocol, model.MaxLength, model.Device, onTop);
         public override void Dispose() => model.Dispose();
     }
 }

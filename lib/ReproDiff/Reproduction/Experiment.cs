@@ -10,7 +10,16 @@ using TorchSharp;
 namespace ReproDiff.Reproduction;
 
 /// <summary>One test of a trained model: the row it fills (a model, or a model's inference variant), the protocol, the metrics.</summary>
-public sealed record TestResult(string Model, string Protocol, IReadOnlyDictionary<string, double> Metrics, double Seconds);
+public sealed record TestResult(string Model, string Protocol, IReadOnlyDictionary<string, double> Metrics, double Seconds)
+{
+    /// <summary>Per-user values of some metrics (users with a test item, in user order), when the study asks for them (the comparison does, the papers do not).</summary>
+    public IReadOnlyDictionary<string, double[]>? PerUser { get; init; }
+    /// <summary>Beyond-accuracy measures of the test's top-K lists (coverage, Gini, popularity, novelty, diversity), when the study asks for them.</summary>
+    public IReadOnlyDictionary<string, double>? Measures { get; init; }
+}
+
+/// <summary>What a study derives from one test's top-K lists: per-user metric vectors and beyond-accuracy measures.</summary>
+public sealed record TestAnalysis(IReadOnlyDictionary<string, double[]> PerUser, IReadOnlyDictionary<string, double> Measures);
 
 /// <summary>Where a paper prints a cell: its table and value (null when the paper has no such number).</summary>
 public sealed record Reference(string Table, double? Value);
@@ -23,27 +32,31 @@ public abstract class Trial : IDisposable
 {
     public abstract long ParameterCount { get; }
     public abstract TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed);
-    /// <summary>The rows this model fills under a protocol, each with its (lazy) test evaluation, so the runner times each.</summary>
-    public abstract IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol);
+    /// <summary>
+    /// The rows this model fills under a protocol, each with its (lazy) test evaluation, so the runner times each; the
+    /// evaluation passes every batch's top-K lists to its argument when that is not null (see <see cref="Evaluator.Evaluate(Func{long[], TorchSharp.torch.Tensor}, IReadOnlyList{int}, Func{int, IReadOnlySet{int}}, EvaluationProtocol, IReadOnlyList{SparseMatrix}?, Action{long[], int[,]}?)"/>).
+    /// </summary>
+    public abstract IReadOnlyList<(string Model, Func<Action<long[], int[,]>?, MetricSet> Test)> Test(EvaluationProtocol protocol);
     public abstract void Dispose();
 
     /// <summary>A user × item model on an interaction dataset; <paramref name="selection"/> is the validation protocol.</summary>
     public static Trial UserItem(string name, IUserItemRecommender model, InteractionDataset data, EvaluationProtocol selection) =>
-        new Adapter(name, model.ParameterCount, model,
-            (o, p, c, s) => model.Fit(data, o, selection, p, c, s), protocol => Evaluator.Evaluate(model.Score, data, test: true, protocol));
+        new Adapter(name, () => model.ParameterCount, model,
+            (o, p, c, s) => model.Fit(data, o, selection, p, c, s), (protocol, onTop) => Evaluator.Evaluate(model.Score, data, test: true, protocol, onTop));
 
     /// <summary>A next-item model on a sequence dataset; <paramref name="selection"/> is the validation protocol.</summary>
     public static Trial Sequential(string name, ISequentialRecommender model, SequenceDataset data, EvaluationProtocol selection) =>
-        new Adapter(name, model.ParameterCount, model,
+        new Adapter(name, () => model.ParameterCount, model,
             (o, p, c, s) => model.Fit(data, o, selection, p, c, s),
-            protocol => Evaluator.Evaluate(model.Score, data, test: true, protocol, model.MaxLength, model.Device));
+            (protocol, onTop) => Evaluator.Evaluate(model.Score, data, test: true, protocol, model.MaxLength, model.Device, onTop));
 
-    sealed class Adapter(string name, long parameters, IDisposable model,
-        Func<TrainingOptions, IProgress<EpochReport>?, CancellationToken, int, TrainingReport> fit, Func<EvaluationProtocol, MetricSet> test) : Trial
+    /// <summary><paramref name="parameters"/> is read after training: EASE's weights exist only then.</summary>
+    sealed class Adapter(string name, Func<long> parameters, IDisposable model,
+        Func<TrainingOptions, IProgress<EpochReport>?, CancellationToken, int, TrainingReport> fit, Func<EvaluationProtocol, Action<long[], int[,]>?, MetricSet> test) : Trial
     {
-        public override long ParameterCount => parameters;
+        public override long ParameterCount => parameters();
         public override TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed) => fit(training, progress, cancel, seed);
-        public override IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol) => [(name, () => test(protocol))];
+        public override IReadOnlyList<(string Model, Func<Action<long[], int[,]>?, MetricSet> Test)> Test(EvaluationProtocol protocol) => [(name, onTop => test(protocol, onTop))];
         public override void Dispose() => model.Dispose();
     }
 }
@@ -71,6 +84,12 @@ public abstract class Study
     public abstract Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k);
     /// <summary>The table column of a cell with no reported value (e.g. "none (not in the paper)").</summary>
     public virtual string NoReference(EvaluationProtocol protocol) => "none (not in the paper)";
+
+    /// <summary>
+    /// When the study wants more than the metrics' means from a test under <paramref name="protocol"/> (the comparison
+    /// does), a function from the test's top-K lists to per-user metrics and beyond-accuracy measures; null otherwise.
+    /// </summary>
+    public virtual Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol) => null;
 
     /// <summary>Throws a <see cref="ReproDiffException"/> naming the option unless the study can build this model (a study may accept variants).</summary>
     public virtual void CheckModel(string model)
@@ -144,6 +163,7 @@ public static class Experiment
             training = training with { CheckpointPath = Path.Combine(folder, $"{dataset}-{model}-{seed}") };
         }
         using var trial = study.Create(model, dataset, data, device);
+        PeakMemory.Reset();
         var watch = Stopwatch.StartNew();
         var keys = training.Metric is { } m && m != TrainingOptions.AnyMetric ? [m] : study.ProgressMetrics;
         var report = trial.Fit(training, new SyncProgress<EpochReport>(e => progress?.Report(
@@ -152,18 +172,28 @@ public static class Experiment
         var train = watch.Elapsed.TotalSeconds;
         var results = new List<TestResult>();
         foreach (var protocol in study.Protocols)
+        {
+            var analysis = study.Analysis(data, protocol);
             foreach (var (row, test) in trial.Test(protocol))
             {
+                var lists = analysis is null ? null : new Evaluator.TopLists();
                 watch.Restart();
-                var metrics = test();
-                results.Add(new TestResult(row, protocol.Name, metrics.Values, Math.Round(watch.Elapsed.TotalSeconds, 1)));
+                var metrics = test(lists is null ? null : lists.Add);
+                var seconds = Math.Round(watch.Elapsed.TotalSeconds, 2);
+                var derived = lists is null ? null : analysis!(lists);
+                results.Add(new TestResult(row, protocol.Name, metrics.Values, seconds) { PerUser = derived?.PerUser, Measures = derived?.Measures });
             }
+        }
         var first = results[0];
         progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch} ({report.StopReason}), test {first.Protocol} " +
             string.Join(" ", study.ProgressMetrics.Select(k => $"{k} {first.Metrics[k]:F4}")));
+        var best = report.Epochs.FirstOrDefault(e => e.Epoch == report.BestEpoch);
         return new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
             Math.Round(report.SecondsPerEpochMedian, 3), first.Seconds, first.Metrics)
-        { Parameters = trial.ParameterCount, Results = results, Budget = budget?.TotalMinutes };
+        {
+            Parameters = trial.ParameterCount, Results = results, Budget = budget?.TotalMinutes,
+            SecondsToBest = best is null ? null : Math.Round(best.Elapsed.TotalSeconds, 1), PeakMemoryMb = PeakMemory.ReadMb(),
+        };
     }
 
     /// <summary>The finished seeds of an earlier run of the same profile and budget (the partial file first, then the output).</summary>

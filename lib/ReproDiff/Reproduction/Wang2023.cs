@@ -28,6 +28,10 @@ public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs,
     public string? Commit { get; init; }
     /// <summary>The per-seed training budget in minutes, when one was set.</summary>
     public double? Budget { get; init; }
+    /// <summary>Seconds from the start of training to the end of the best epoch, validations included (the time a user waits for the model that is kept).</summary>
+    public double? SecondsToBest { get; init; }
+    /// <summary>The process's peak resident memory (MiB) during this seed's training and test (Linux VmHWM, reset at the seed's start; null where it cannot be reset).</summary>
+    public double? PeakMemoryMb { get; init; }
 }
 
 /// <summary>
@@ -119,8 +123,12 @@ public static class ReproductionJson
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower, WriteIndented = true,
     };
 
+    /// <summary>Runs that carry per-user values (the comparison's) are written without indentation: one number per line would multiply the file's size.</summary>
+    static readonly System.Text.Json.JsonSerializerOptions Compact = new(Options) { WriteIndented = false };
+
     public static void Save(ReproductionResult result, string path) =>
-        AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(result, Options) + "\n");
+        AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(result,
+            result.Runs.Any(r => r.Results?.Any(t => t.PerUser is not null) == true) ? Compact : Options) + "\n");
 
     public static ReproductionResult Load(string path)
     {

@@ -49,7 +49,7 @@ public class DataRootTests
     public void CardsCoverEveryPaperDataset()
     {
         var names = DatasetCatalog.All.Select(c => c.Name).ToList();
-        Assert.Equal(["diffrec-ml-1m-clean", "diffrec-ml-1m-noisy", "diffurec-amazon-beauty", "diffurec-ml-1m", "diffurec-toys"], names);
+        Assert.Equal(["diffrec-ml-1m-clean", "diffrec-ml-1m-noisy", "diffurec-amazon-beauty", "diffurec-ml-1m", "diffurec-toys", "s3rec-sports", "s3rec-yelp"], names);
         Assert.All(DatasetCatalog.All, c => Assert.All(c.Files, f => Assert.Matches("^[0-9a-f]{64}$", f.Sha256)));
     }
 
@@ -65,7 +65,7 @@ public class DataRootTests
         Assert.Equal("missing", checks.Single(c => c.File == "train.tsv").Status);
     }
 
-    [RealDataFact("diffrec-ml-1m-clean", "diffrec-ml-1m-noisy", "diffurec-amazon-beauty", "diffurec-ml-1m", "diffurec-toys")]
+    [RealDataFact("diffrec-ml-1m-clean", "diffrec-ml-1m-noisy", "diffurec-amazon-beauty", "diffurec-ml-1m", "diffurec-toys", "s3rec-sports", "s3rec-yelp")]
     public void SharedDataPassesItsChecksums()
     {
         var root = TestData.Root;

@@ -61,6 +61,19 @@ public class StatisticsTests
         Assert.Equal(0.136702584, Statistics.WilcoxonP(a, b), 6);
     }
 
+    /// <summary>
+    /// 5,000 users, 2,600 better by 1 and 2,400 worse by 1 (all |d| tied, as 0/1 hit metrics are): W+ = 2,600 · 2,500.5,
+    /// variance n(n+1)(2n+1)/24 − (n³ − n)/48, which overflowed 32-bit integers before (p came out as 1). With every |d|
+    /// tied the test is the sign test: z ≈ 100/√1250 = 2.83.
+    /// </summary>
+    [Fact]
+    public void WilcoxonHandlesThousandsOfTiedUsers()
+    {
+        var a = Enumerable.Range(0, 5000).Select(i => i < 2600 ? 1.0 : 0.0).ToArray();
+        var b = Enumerable.Range(0, 5000).Select(i => i < 2600 ? 0.0 : 1.0).ToArray();
+        Assert.Equal(0.004677817633, Statistics.WilcoxonP(a, b), 6); // the normal tail is good to 1.5e-7
+    }
+
     [Fact]
     public void HolmAdjustsInOriginalOrder()
     {

@@ -44,8 +44,8 @@ public class ExperimentTests : IDisposable
                 study.Fits.Add((model, seed));
                 return new TrainingReport([], 1, null, study.StopByBudget ? "time budget (1 min)" : "max epochs", TimeSpan.Zero);
             }
-            public override IReadOnlyList<(string Model, Func<MetricSet> Test)> Test(EvaluationProtocol protocol) =>
-                [(model, () => new MetricSet(new Dictionary<string, double> { ["HR@10"] = seed / 10.0 + (protocol.Name == "p2" ? 1 : 0) }, protocol, 1))];
+            public override IReadOnlyList<(string Model, Func<Action<long[], int[,]>?, MetricSet> Test)> Test(EvaluationProtocol protocol) =>
+                [(model, _ => new MetricSet(new Dictionary<string, double> { ["HR@10"] = seed / 10.0 + (protocol.Name == "p2" ? 1 : 0) }, protocol, 1))];
             public override void Dispose() { }
         }
     }

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using ReproDiff.Data;
+using ReproDiff.Reporting;
+using ReproDiff.Reproduction;
+using Spectre.Console;
+
+namespace ReproDiff.Cli;
+
+/// <summary>
+/// <c>reprodiff compare --family user-item|next-item</c>: every model of a family on one split, protocol and seed set
+/// (<see cref="Comparison"/>), through the experiment runner. Per dataset it writes
+/// <c>&lt;dir&gt;/&lt;family&gt;-&lt;dataset&gt;.runs.json</c> (the runs with per-user values; resumable), <c>.json</c> (the statistics)
+/// and <c>.md</c> (the tables).
+/// </summary>
+static class CompareCommand
+{
+    public static Command Build()
+    {
+        var family = new Option<string>("--family") { Description = "user-item (ML-1M clean and noisy) or next-item (Beauty, Toys, Sports, Yelp).", Required = true };
+        family.AcceptOnlyFromAmong(Comparison.Families);
+        var model = new Option<string[]>("--models") { Description = "Models (default: the family's all).", AllowMultipleArgumentsPerToken = true };
+        var dataset = new Option<string[]>("--datasets") { Description = "Datasets (default: the family's all).", AllowMultipleArgumentsPerToken = true };
+        var profile = new Option<string>("--profile") { Description = "quick (a smoke test) or full (every model to its stopping rule).", DefaultValueFactory = _ => "full" };
+        profile.AcceptOnlyFromAmong("quick", "full");
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "1,2,3" };
+        var output = new Option<string?>("--out-dir") { Description = "Folder for the results (default: papers/comparison for full, artifacts/compare for quick)." };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var budget = new Option<double?>("--budget-minutes") { Description = "Cap each seed's training time; rows stopped by it are labelled 'budgeted'." };
+        var resume = new Option<bool>("--resume") { Description = "Reuse finished seeds of an earlier run into the same folder and continue an unfinished one from its checkpoint." };
+        var cmd = new Command("compare", "Compare every model of a family on the same split, protocol and seeds: accuracy with intervals, paired tests, beyond-accuracy measures, costs.")
+            { family, model, dataset, profile, seeds, output, device, budget, resume };
+        cmd.SetAction((parse, cancel) =>
+        {
+            var fam = parse.GetValue(family)!;
+            var study = Comparison.For(fam);
+            var seedList = ReproduceCommand.ParseSeeds(parse.GetValue(seeds)!);
+            var models = parse.GetValue(model) is { Length: > 0 } ms ? ms : study.Models;
+            var datasets = parse.GetValue(dataset) is { Length: > 0 } ds ? ds : study.Datasets;
+            foreach (var m in models) study.CheckModel(m);
+            foreach (var d in datasets) if (!study.Datasets.Contains(d)) throw new ReproDiffException($"--datasets {d}: the {fam} family runs {string.Join(", ", study.Datasets)}.");
+            var minutes = parse.GetValue(budget);
+            if (minutes is <= 0) throw new ReproDiffException($"--budget-minutes {minutes}: must be positive.");
+            var prof = parse.GetValue(profile)!;
+            var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
+            var repo = Runtime.RepositoryLocator.FindRoot() ?? ".";
+            var dir = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(repo, prof == "full" ? Path.Combine("papers", "comparison") : Path.Combine("artifacts", "compare")));
+            Directory.CreateDirectory(dir);
+            var command = "reprodiff compare " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "compare").Skip(1));
+            var log = new Runtime.SyncProgress<string>(line => Console.Error.WriteLine(line));
+            foreach (var d in datasets)
+            {
+                var stem = Path.Combine(dir, $"{fam}-{d}");
+                var runs = Experiment.Run(study, models, [d], prof, seedList, root, parse.GetValue(device)!, command, log, cancel,
+                    minutes is { } b ? TimeSpan.FromMinutes(b) : null, stem + ".runs.json", parse.GetValue(resume));
+                var report = Comparison.Summarise(runs, fam, d, study);
+                Comparison.Save(report, stem + ".json");
+                AtomicFile.WriteAllText(stem + ".md", Comparison.Markdown(report));
+                Print(report);
+                Console.WriteLine($"wrote {stem}.json, {stem}.md and {stem}.runs.json");
+            }
+            if (prof == "quick") Console.WriteLine("quick profile: a smoke test of the pipeline, not a comparison to draw conclusions from. Use --profile full.");
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    static void Print(ComparisonReport r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var t = new Table().Border(TableBorder.Simple).Title($"{r.Family} on {r.Dataset}");
+        var metrics = r.Rows[0].Metrics.Keys.ToList();
+        t.AddColumn("model");
+        foreach (var m in metrics) t.AddColumn(m);
+        foreach (var m in Comparison.MeasureColumns) t.AddColumn(m.Label);
+        t.AddColumn("s/epoch");
+        foreach (var row in r.Rows)
+            t.AddRow([Markup.Escape(row.Model + (row.Budgeted ? " (budgeted)" : "")),
+                .. metrics.Select(m => FormattableString.Invariant($"{row.Metrics[m].Estimate:0.0000} ± {(row.Metrics[m].High - row.Metrics[m].Low) / 2:0.0000}")),
+                .. Comparison.MeasureColumns.Select(m => row.Measures.TryGetValue(m.Key, out var v) ? v.Estimate.ToString("0.000", c) : "—"),
+                row.Cost.SecondsPerEpoch?.ToString("0.00", c) ?? "—"]);
+        Cli.Out.Write(t);
+    }
+}

@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Text;
+using ReproDiff.Data;
+using ReproDiff.Evaluation;
+using ReproDiff.Models;
+using ReproDiff.Reporting;
+using ReproDiff.Runtime;
+using ReproDiff.Training;
+using TorchSharp;
+
+namespace ReproDiff.Reproduction;
+
+/// <summary>
+/// The cross-model comparison (issue 14) as two studies for the one experiment runner. Every model of a family is trained
+/// on the same split, tested under the same protocol with the same seeds, and selected on validation by the same metric:
+/// <list type="bullet">
+/// <item>user × item (ML-1M clean and noisy, DiffRec's official protocol): DiffRec, T-DiffRec, L-DiffRec, LT-DiffRec and
+/// MultVAE with the settings Wang et al. released; LightGCN with its paper's defaults; EASE with λ chosen on validation;
+/// most-popular. Training rule for all: DiffRec's (validate every 5 epochs, stop after 20 epochs without a better
+/// validation Recall@20, at most 1,000 epochs).</item>
+/// <item>next item (Beauty, Toys, Sports, Yelp; the first author's protocol of Du et al.: leave-one-out, full ranking with
+/// the history masked): DiffuRec, SeqDiffRec (Du et al.), SASRec, GRU4Rec with their papers' settings, most-popular.
+/// Training rule for all: du2023's (validate every 2 epochs, DiffuRec every 10, stop after 5 validations without a better
+/// NDCG@10, at most 250 epochs).</item>
+/// </list>
+/// Each test also keeps the per-user values of the headline metrics (for bootstrap intervals and paired tests) and the
+/// beyond-accuracy measures of its top-K lists (<see cref="TestAnalysis"/>); <see cref="Summarise"/> turns the runs into
+/// the report.
+/// </summary>
+public static class Comparison
+{
+    public const string Paper = "comparison";
+    public static readonly string[] Families = ["user-item", "next-item"];
+
+    public static Study For(string family) => family switch
+    {
+        "user-item" => UserItem,
+        "next-item" => NextItem,
+        _ => throw new ReproDiffException($"--family {family}: use {string.Join(" or ", Families)}."),
+    };
+
+    public static readonly Study UserItem = new UserItemStudy();
+    public static readonly Study NextItem = new NextItemStudy();
+
+    /// <summary>The quick profile of the next-item family: the first users of each dataset.</summary>
+    public const int QuickUsers = 1000;
+
+    /// <summary>The metric whose per-user values the paired tests compare, per family.</summary>
+    public static string Primary(string family) => family == "user-item" ? "NDCG@20" : "NDCG@10";
+
+    sealed class UserItemStudy : Study
+    {
+        public override string Paper => Comparison.Paper + "/user-item";
+        public override IReadOnlyList<string> Models { get; } = [.. Wang2023.Models, "LightGCN", "EASE", "MostPopular"];
+        public override IReadOnlyList<string> Datasets => Wang2023.Datasets;
+        public override IReadOnlyList<EvaluationProtocol> Protocols { get; } = [EvaluationProtocol.DiffRec];
+        public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) => [("Recall", 10), ("Recall", 20), ("NDCG", 10), ("NDCG", 20)];
+        public override IReadOnlyList<string> ProgressMetrics { get; } = ["Recall@20"];
+        public override object Load(DataRoot root, string dataset, string profile) => InteractionDataset.Load(root, dataset);
+        public override Trial Create(string model, string dataset, object data, torch.Device device)
+        {
+            var d = (InteractionDataset)data;
+            IUserItemRecommender m = model switch
+            {
+                "LightGCN" => new LightGcn(d.Users, d.Items, device: device),
+                "EASE" => new Ease(device: device),
+                "MostPopular" => new MostPopular(device),
+                _ => Wang2023.Create(model, dataset, d, device),
+            };
+            return Trial.UserItem(model, m, d, EvaluationProtocol.DiffRec);
+        }
+        public override TrainingOptions Training(string model, string profile, TimeSpan? budget) => Wang2023.Training(profile) with { TimeBudget = budget };
+        public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
+        public override string NoReference(EvaluationProtocol protocol) => "none (comparison)";
+
+        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol)
+        {
+            var d = (InteractionDataset)data;
+            var truth = Enumerable.Range(0, d.Users).Select(u => (IReadOnlySet<int>)d.Test.Row(u).ToArray().ToHashSet()).ToArray();
+            var usersOf = UsersOf(Enumerable.Range(0, d.Users).Select(u => d.Train.Row(u).ToArray()), d.Items);
+            return lists => Analyse(lists, truth, [("Recall", 20), ("NDCG", 20)], d.Items, usersOf, d.Users, shift: 0);
+        }
+    }
+
+    sealed class NextItemStudy : Study
+    {
+        public override string Paper => Comparison.Paper + "/next-item";
+        public override IReadOnlyList<string> Models { get; } = ["DiffuRec", "SeqDiffRec", "SASRec", "GRU4Rec", "MostPopular"];
+        public override IReadOnlyList<string> Datasets { get; } = ["diffurec-amazon-beauty", "diffurec-toys", "s3rec-sports", "s3rec-yelp"];
+        public override IReadOnlyList<EvaluationProtocol> Protocols { get; } = [Du2023.Protocol];
+        public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) => [("HR", 10), ("HR", 20), ("NDCG", 10), ("NDCG", 20)];
+        public override IReadOnlyList<string> ProgressMetrics { get; } = ["HR@10", "NDCG@10"];
+        public override object Load(DataRoot root, string dataset, string profile)
+        {
+            var data = SequenceDataset.Load(root, dataset);
+            return profile == "quick" ? data.Head(QuickUsers) : data;
+        }
+        /// <summary>SeqDiffRec and the Li et al. models as du2023 builds them (selected on du2023's protocol); most-popular by training counts.</summary>
+        public override Trial Create(string model, string dataset, object data, torch.Device device) => model == "MostPopular"
+            ? Trial.Sequential(model, new SequentialMostPopular(device), (SequenceDataset)data, Du2023.Protocol)
+            : Du2023.Study.Create(model, dataset, data, device);
+        public override TrainingOptions Training(string model, string profile, TimeSpan? budget) => Du2023.Training(model, profile, budget);
+        public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
+        public override string NoReference(EvaluationProtocol protocol) => "none (comparison)";
+
+        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol)
+        {
+            var d = (SequenceDataset)data;
+            var truth = d.Test.Select(i => (IReadOnlySet<int>)new HashSet<int> { i - 1 }).ToArray();
+            var usersOf = UsersOf(d.Train.Select(s => s.Select(i => i - 1).ToArray()), d.Items);
+            return lists => Analyse(lists, truth, [("HR", 10), ("NDCG", 10)], d.Items, usersOf, d.Users, shift: 1);
+        }
+    }
+
+    /// <summary>Item i's sorted distinct users in training (the co-occurrence behind diversity, the counts behind popularity).</summary>
+    static int[][] UsersOf(IEnumerable<int[]> histories, int items)
+    {
+        var users = Enumerable.Range(0, items).Select(_ => new List<int>()).ToArray();
+        int u = 0;
+        foreach (var h in histories) { foreach (var i in h.Distinct()) users[i].Add(u); u++; }
+        return users.Select(l => l.ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// Per-user values of <paramref name="perUser"/> (every user, in user order; a user without a test item scores 0, as
+    /// DiffRec's protocol averages) rounded to 5 decimals, and the beyond-accuracy measures at K = 10 and 20 (diversity at
+    /// 10). Item ids are shifted down by <paramref name="shift"/> (1 for sequences, whose id 0 is padding).
+    /// </summary>
+    static TestAnalysis Analyse(Evaluator.TopLists lists, IReadOnlySet<int>[] truth, (string Metric, int K)[] perUser, int items,
+        int[][] usersOf, int users, int shift)
+    {
+        var top = Enumerable.Range(0, truth.Length).Select(u => lists.ByUser[u].Select(i => i - shift).ToArray()).ToArray();
+        var vectors = new Dictionary<string, double[]>();
+        foreach (var (metric, k) in perUser)
+            vectors[$"{metric}@{k}"] = top.Select((l, u) => truth[u].Count == 0 ? 0 : Math.Round(Metrics.Compute(metric, l.AsSpan(0, Math.Min(k, l.Length)), truth[u]), 5)).ToArray();
+        var popularity = usersOf.Select(l => l.Length).ToArray();
+        var measures = new Dictionary<string, double>();
+        foreach (var k in new[] { 10, 20 })
+        {
+            var atK = top.Select(l => l.Length <= k ? l : l[..k]).ToArray();
+            measures[$"Coverage@{k}"] = BeyondAccuracy.Coverage(atK, items);
+            measures[$"Gini@{k}"] = BeyondAccuracy.Gini(atK, items);
+            var (mean, percentile) = BeyondAccuracy.Popularity(atK, popularity);
+            measures[$"Popularity@{k}"] = mean;
+            measures[$"PopularityPercentile@{k}"] = percentile;
+            measures[$"Novelty@{k}"] = BeyondAccuracy.Novelty(atK, popularity, users);
+        }
+        measures["Diversity@10"] = BeyondAccuracy.IntraListDiversity(top.Select(l => l.Length <= 10 ? l : l[..10]), usersOf);
+        return new TestAnalysis(vectors, measures.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 5)));
+    }
+
+    /// <summary>The measures of a row, in report order, with the direction that is better ("+" higher, "−" lower, "" neither).</summary>
+    public static readonly (string Key, string Label)[] MeasureColumns =
+    [
+        ("Coverage@20", "coverage@20"), ("Gini@20", "Gini@20"), ("PopularityPercentile@20", "popularity percentile@20"),
+        ("Novelty@20", "novelty@20 (bits)"), ("Diversity@10", "diversity@10"),
+    ];
+
+    /// <summary>
+    /// The report of one family on one dataset from the experiment's runs: per row (model or inference variant) the seed
+    /// mean with its 95% t-interval for every cell metric, the per-user bootstrap interval (2,000 resamples) of the
+    /// per-user values averaged over seeds, the beyond-accuracy measures (seed mean and t-interval) and the costs; and
+    /// the paired Wilcoxon signed-rank test between every two rows on the same users (per-user values averaged over
+    /// seeds), Holm-corrected over all pairs.
+    /// </summary>
+    public static ComparisonReport Summarise(ReproductionResult result, string family, string dataset, Study study)
+    {
+        var runs = result.Runs.Where(r => r.Dataset == dataset && r.Results is not null).ToList();
+        if (runs.Count == 0) throw new ReproDiffException($"{dataset}: no runs to compare.");
+        var protocol = study.Protocols[0];
+        var metrics = study.Cells(protocol).Select(c => $"{c.Metric}@{c.K}").ToList();
+        var rows = new List<ComparisonRow>();
+        var perUserMeans = new Dictionary<string, double[]>();
+        var primary = Primary(family);
+        foreach (var byModel in runs.GroupBy(r => r.Model))
+        {
+            var seedRuns = byModel.OrderBy(r => r.Seed).ToList();
+            foreach (var row in seedRuns[0].Results!.Where(t => t.Protocol == protocol.Name).Select(t => t.Model).Distinct())
+            {
+                var tests = seedRuns.Select(r => r.Results!.Single(t => t.Model == row && t.Protocol == protocol.Name)).ToList();
+                var seedIntervals = metrics.ToDictionary(m => m, m => Round(Statistics.SeedMean(tests.Select(t => t.Metrics[m]).ToList())));
+                var bootstrap = new Dictionary<string, Interval>();
+                foreach (var key in tests[0].PerUser?.Keys ?? Enumerable.Empty<string>())
+                {
+                    var mean = MeanOver(tests.Select(t => t.PerUser![key]).ToList());
+                    if (key == primary) perUserMeans[row] = mean;
+                    bootstrap[key] = Round(Statistics.BootstrapMean(mean));
+                }
+                var measures = tests[0].Measures is null ? new Dictionary<string, Interval>()
+                    : tests[0].Measures!.Keys.ToDictionary(k => k, k => Round(Statistics.SeedMean(tests.Select(t => t.Measures![k]).ToList())));
+                var users = tests[0].PerUser?.Values.First().Length;
+                var cost = new ComparisonCost(seedRuns[0].Parameters, Mean(seedRuns.Select(r => (double?)r.SecondsPerEpoch)), Mean(seedRuns.Select(r => (double?)r.TrainSeconds)),
+                    Mean(seedRuns.Select(r => r.SecondsToBest)), users is > 0 ? Mean(tests.Select(t => (double?)(t.Seconds * 1e6 / users.Value))) : null,
+                    Mean(seedRuns.Select(r => r.PeakMemoryMb)), Mean(seedRuns.Select(r => (double?)r.Epochs)), Mean(seedRuns.Select(r => (double?)r.BestEpoch)));
+                var budgeted = seedRuns.Any(r => r.StopReason.StartsWith("time budget", StringComparison.Ordinal));
+                rows.Add(new ComparisonRow(row, seedRuns.Select(r => r.Seed).ToList(), budgeted, seedIntervals, bootstrap, measures, cost,
+                    seedRuns.Select(r => r.StopReason).Distinct().ToList()));
+            }
+        }
+        rows = rows.OrderByDescending(r => r.Metrics.TryGetValue(primary, out var v) ? v.Estimate : 0).ToList();
+
+        var pairs = new List<(string A, string B)>();
+        var names = rows.Select(r => r.Model).Where(perUserMeans.ContainsKey).ToList();
+        for (int i = 0; i < names.Count; i++) for (int j = i + 1; j < names.Count; j++) pairs.Add((names[i], names[j]));
+        var p = pairs.Select(x => Statistics.WilcoxonP(perUserMeans[x.A], perUserMeans[x.B])).ToList();
+        var holm = Statistics.Holm(p);
+        var tests2 = pairs.Select((x, n) => new PairedTest(x.A, x.B, primary,
+            Math.Round(perUserMeans[x.A].Average() - perUserMeans[x.B].Average(), 5), Sig(p[n]), Sig(holm[n]), holm[n] < 0.05)).ToList();
+
+        return new ComparisonReport(result.Environment, result.Command, result.Profile, family, dataset, protocol.ToString(),
+            runs.Select(r => r.Seed).Distinct().Order().ToList(), runs.FirstOrDefault()?.Budget, rows, primary,
+            "two-sided Wilcoxon signed-rank on the same users' values averaged over seeds (normal approximation with tie correction), Holm-corrected over all pairs; significant at 0.05",
+            tests2);
+    }
+
+    static double[] MeanOver(IReadOnlyList<double[]> vectors)
+    {
+        var n = vectors[0].Length;
+        if (vectors.Any(v => v.Length != n)) throw new ReproDiffException("per-user vectors of one model differ in length across seeds.");
+        var mean = new double[n];
+        foreach (var v in vectors) for (int i = 0; i < n; i++) mean[i] += v[i] / vectors.Count;
+        return mean;
+    }
+
+    static double? Mean(IEnumerable<double?> values)
+    {
+        var v = values.Where(x => x is not null).Select(x => x!.Value).ToList();
+        return v.Count == 0 ? null : Math.Round(v.Average(), 3);
+    }
+
+    static Interval Round(Interval i) => new(Math.Round(i.Estimate, 5), Math.Round(i.Low, 5), Math.Round(i.High, 5));
+    static double Sig(double p) => p == 0 ? 0 : Math.Round(p, Math.Max(3, 2 - (int)Math.Floor(Math.Log10(p))));
+
+    public static void Save(ComparisonReport report, string path) =>
+        AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(report, ReproductionJson.Options) + "\n");
+
+    public static ComparisonReport Load(string path)
+    {
+        if (!File.Exists(path)) throw new ReproDiffException($"{path}: file not found.");
+        try { return System.Text.Json.JsonSerializer.Deserialize<ComparisonReport>(File.ReadAllText(path), ReproductionJson.Options) ?? throw new System.Text.Json.JsonException("empty"); }
+        catch (System.Text.Json.JsonException e) { throw new ReproDiffException($"{path}: not a comparison report ({e.Message})."); }
+    }
+
+    /// <summary>A Markdown page of the report: accuracy with intervals, beyond accuracy, cost, and the significance matrix.</summary>
+    public static string Markdown(ComparisonReport r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        var metrics = r.Rows[0].Metrics.Keys.ToList();
+        sb.AppendLine(c, $"# Comparison: {r.Family} on {r.Dataset} ({r.Profile} profile)");
+        sb.AppendLine();
+        sb.AppendLine(c, $"Protocol {r.Protocol}; seeds {string.Join(", ", r.Seeds)}{(r.BudgetMinutes is { } b ? $"; budget {b} min per seed" : "")}. Command: `{r.Command}`; commit {r.Environment.GitCommit ?? "unknown"}.");
+        sb.AppendLine("Accuracy: mean over seeds with the 95% t-interval; in brackets after the headline metric, the 95% bootstrap interval over users. Rows stopped by the time budget are marked *budgeted*.");
+        sb.AppendLine();
+        sb.AppendLine("| model | " + string.Join(" | ", metrics) + $" | {r.Primary} (users) |");
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", metrics.Count + 1)));
+        foreach (var row in r.Rows)
+            sb.AppendLine($"| {row.Model}{(row.Budgeted ? " *budgeted*" : "")} | " + string.Join(" | ", metrics.Select(m => Fmt(row.Metrics[m]))) + " | " +
+                (row.UserBootstrap.TryGetValue(r.Primary, out var u) ? FormattableString.Invariant($"[{u.Low:0.0000}, {u.High:0.0000}]") : "—") + " |");
+        sb.AppendLine();
+        sb.AppendLine("| model | " + string.Join(" | ", MeasureColumns.Select(m => m.Label)) + " | parameters | s/epoch | train s | s to best | test ms/1,000 users | peak MiB |");
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", MeasureColumns.Length + 6)));
+        foreach (var row in r.Rows)
+            sb.AppendLine($"| {row.Model} | " + string.Join(" | ", MeasureColumns.Select(m => row.Measures.TryGetValue(m.Key, out var v) ? v.Estimate.ToString("0.000", c) : "—")) +
+                $" | {row.Cost.Parameters?.ToString("N0", c) ?? "—"} | {N(row.Cost.SecondsPerEpoch, "0.00")} | {N(row.Cost.TrainSeconds, "0")} | {N(row.Cost.SecondsToBest, "0")} | {N(row.Cost.TestMsPer1000Users, "0")} | {N(row.Cost.PeakMemoryMb, "0")} |");
+        sb.AppendLine();
+        sb.AppendLine(c, $"Paired tests on {r.Primary} ({r.Test}). Cell: row minus column; ✓ significant after Holm, · not.");
+        sb.AppendLine();
+        var names = r.Rows.Select(x => x.Model).Where(n => r.Significance.Any(t => t.A == n || t.B == n)).ToList();
+        sb.AppendLine("| | " + string.Join(" | ", names) + " |");
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", names.Count)));
+        foreach (var a in names)
+            sb.AppendLine($"| {a} | " + string.Join(" | ", names.Select(b =>
+            {
+                if (a == b) return "";
+                var t = r.Significance.Single(x => (x.A == a && x.B == b) || (x.A == b && x.B == a));
+                var d = t.A == a ? t.MeanDifference : -t.MeanDifference;
+                return d.ToString("+0.0000;−0.0000;0", c) + (t.Significant ? " ✓" : " ·");
+            })) + " |");
+        return sb.ToString();
+
+        string N(double? v, string f) => v?.ToString(f, c) ?? "—";
+        string Fmt(Interval i) => FormattableString.Invariant($"{i.Estimate:0.0000} ± {(i.High - i.Low) / 2:0.0000}");
+    }
+}
+
+/// <summary>Costs of a row, means over seeds: trainable parameters, seconds per epoch (median of a seed), wall-clock training, time to the kept epoch, test time per 1,000 users, peak resident memory, epochs run and the best epoch.</summary>
+public sealed record ComparisonCost(long? Parameters, double? SecondsPerEpoch, double? TrainSeconds, double? SecondsToBest, double? TestMsPer1000Users,
+    double? PeakMemoryMb, double? Epochs, double? BestEpoch);
+
+/// <summary>One row of a comparison: seed intervals of the metrics, bootstrap intervals over users, beyond-accuracy measures, costs.</summary>
+public sealed record ComparisonRow(string Model, IReadOnlyList<int> Seeds, bool Budgeted, IReadOnlyDictionary<string, Interval> Metrics,
+    IReadOnlyDictionary<string, Interval> UserBootstrap, IReadOnlyDictionary<string, Interval> Measures, ComparisonCost Cost, IReadOnlyList<string> StopReasons);
+
+/// <summary>A paired test of A against B on one metric: mean difference A − B, raw and Holm-adjusted p.</summary>
+public sealed record PairedTest(string A, string B, string Metric, double MeanDifference, double P, double PHolm, bool Significant);
+
+/// <summary>papers/comparison/&lt;family&gt;-&lt;dataset&gt;.json: the summary of one family on one dataset (the runs, with per-user values, sit beside it in .runs.json).</summary>
+public sealed record ComparisonReport(EnvironmentReport Environment, string Command, string Profile, string Family, string Dataset, string Protocol,
+    IReadOnlyList<int> Seeds, double? BudgetMinutes, IReadOnlyList<ComparisonRow> Rows, string Primary, string Test, IReadOnlyList<PairedTest> Significance);
