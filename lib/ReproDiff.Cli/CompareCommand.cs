@@ -21,27 +21,20 @@ static class CompareCommand
         family.AcceptOnlyFromAmong(Comparison.Families);
         var model = new Option<string[]>("--models") { Description = "Models (default: the family's all).", AllowMultipleArgumentsPerToken = true };
         var dataset = new Option<string[]>("--datasets") { Description = "Datasets (default: the family's all).", AllowMultipleArgumentsPerToken = true };
-        var profile = new Option<string>("--profile") { Description = "quick (a smoke test) or full (every model to its stopping rule).", DefaultValueFactory = _ => "full" };
-        profile.AcceptOnlyFromAmong("quick", "full");
-        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "1,2,3" };
         var output = new Option<string?>("--out-dir") { Description = "Folder for the results (default: papers/comparison for full, artifacts/compare for quick)." };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
-        var budget = new Option<double?>("--budget-minutes") { Description = "Cap each seed's training time; rows stopped by it are labelled 'budgeted'." };
-        var resume = new Option<bool>("--resume") { Description = "Reuse finished seeds of an earlier run into the same folder and continue an unfinished one from its checkpoint." };
+        var options = new StudyOptions();
         var cmd = new Command("compare", "Compare every model of a family on the same split, protocol and seeds: accuracy with intervals, paired tests, beyond-accuracy measures, costs.")
-            { family, model, dataset, profile, seeds, output, device, budget, resume };
+            { family, model, dataset, output };
+        options.AddTo(cmd);
         cmd.SetAction((parse, cancel) =>
         {
             var fam = parse.GetValue(family)!;
             var study = Comparison.For(fam);
-            var seedList = ReproduceCommand.ParseSeeds(parse.GetValue(seeds)!);
+            var (prof, seedList, device, budget, resume) = options.Read(parse);
             var models = parse.GetValue(model) is { Length: > 0 } ms ? ms : study.Models;
             var datasets = parse.GetValue(dataset) is { Length: > 0 } ds ? ds : study.Datasets;
             foreach (var m in models) study.CheckModel(m);
             foreach (var d in datasets) if (!study.Datasets.Contains(d)) throw new ReproDiffException($"--datasets {d}: the {fam} family runs {string.Join(", ", study.Datasets)}.");
-            var minutes = parse.GetValue(budget);
-            if (minutes is <= 0) throw new ReproDiffException($"--budget-minutes {minutes}: must be positive.");
-            var prof = parse.GetValue(profile)!;
             var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
             var repo = Runtime.RepositoryLocator.FindRoot() ?? ".";
             var dir = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(repo, prof == "full" ? Path.Combine("papers", "comparison") : Path.Combine("artifacts", "compare")));
@@ -51,8 +44,7 @@ static class CompareCommand
             foreach (var d in datasets)
             {
                 var stem = Path.Combine(dir, $"{fam}-{d}");
-                var runs = Experiment.Run(study, models, [d], prof, seedList, root, parse.GetValue(device)!, command, log, cancel,
-                    minutes is { } b ? TimeSpan.FromMinutes(b) : null, stem + ".runs.json", parse.GetValue(resume));
+                var runs = Experiment.Run(study, models, [d], prof, seedList, root, device, command, log, cancel, budget, stem + ".runs.json", resume);
                 var report = Comparison.Summarise(runs, fam, d, study);
                 Comparison.Save(report, stem + ".json");
                 AtomicFile.WriteAllText(stem + ".md", Comparison.Markdown(report));

@@ -45,7 +45,17 @@ static class VerifyCommand
     /// <summary>The report of <paramref name="paths"/> with the parity table of tests/fixtures/parity/README.md.</summary>
     internal static VerificationReport Report(string repo, IEnumerable<string> paths) =>
         new(paths.Select(p => (p, ReproductionJson.Load(p))).ToList(),
-            VerificationReport.ReadParityTable(Path.Combine(repo, "tests", "fixtures", "parity", "README.md")));
+            VerificationReport.ReadParityTable(Path.Combine(repo, "tests", "fixtures", "parity", "README.md")),
+            Comparisons(repo).Select(p => (p, Comparison.Load(p))).ToList());
+
+    /// <summary>The committed comparison summaries: papers/comparison/*.json (not the .runs.json beside them).</summary>
+    internal static string[] Comparisons(string repo)
+    {
+        var folder = Path.Combine(repo, "papers", "comparison");
+        return Directory.Exists(folder)
+            ? Directory.GetFiles(folder, "*.json").Where(p => !p.EndsWith(".runs.json", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray()
+            : [];
+    }
 
     /// <summary>The committed result files: papers/*/reproduced-*.json.</summary>
     internal static string[] Committed(string repo) =>

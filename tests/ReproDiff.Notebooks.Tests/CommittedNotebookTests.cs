@@ -136,6 +136,28 @@ public partial class CommittedNotebookTests
             // The committed results: at least SASRec and GRU4Rec on Beauty, 6 official and 6 standard cells each.
             Assert.True(r.Number("table_cells") >= 24, $"table cells {r.Number("table_cells")}");
         },
+        ["04-comparison.ipynb"] = r =>
+        {
+            // Section 2's live demonstration on the real split: EASE far above most-popular (committed run: NDCG@20 0.1165 vs 0.0721)
+            Assert.True(r.Number("demo_ease_ndcg@20") > 1.3 * r.Number("demo_popular_ndcg@20"),
+                $"EASE {r.Number("demo_ease_ndcg@20")} vs most-popular {r.Number("demo_popular_ndcg@20")}");
+            Assert.InRange(r.Number("demo_ease_bootstrap_width"), 1e-4, 0.05);
+            // Exercise 1's solution: both p-values tiny for models this far apart, and breaking the pairing raises p
+            Assert.True(r.Number("demo_wilcoxon_p") < 1e-6, $"paired p {r.Number("demo_wilcoxon_p")}");
+            Assert.True(r.Number("demo_wilcoxon_p_shuffled") < 1e-3, $"shuffled p {r.Number("demo_wilcoxon_p_shuffled")}");
+            Assert.True(r.Number("demo_wilcoxon_p_shuffled") > r.Number("demo_wilcoxon_p"));
+            // the committed comparison: every user × item model, every pair tested
+            var rows = r.Number("comparison_rows");
+            Assert.True(rows >= 7, $"rows {rows}");
+            Assert.Equal(rows * (rows - 1) / 2, r.Number("pairs"));
+            Assert.InRange(r.Number("significant_pairs"), 1, r.Number("pairs"));
+            Assert.False(string.IsNullOrEmpty(r.Text("pareto_front")));
+            // the Summary's reading of the committed clean ML-1M comparison
+            double N(string model) => r.Number($"{model}_ndcg@20");
+            Assert.True(N("t-diffrec") > N("ease") && N("lt-diffrec") > N("ease"));
+            Assert.True(N("ease") > N("diffrec") && N("ease") > N("multvae") && N("ease") > N("l-diffrec"));
+            Assert.True(N("mostpopular") < N("lightgcn") && N("lightgcn") < N("l-diffrec"));
+        },
     };
 
     static readonly ConcurrentDictionary<string, Lazy<Task<NotebookResult>>> RunnerRuns = new(), KernelRuns = new();

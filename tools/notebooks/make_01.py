@@ -4,11 +4,10 @@
 Run from the repository root: python3 tools/notebooks/make_01.py. The notebook is the source of truth once written;
 this script only saves typing JSON by hand.
 """
-import json, pathlib
+from nbwrite import Notebook
 
-cells = []
-def md(text): cells.append(("markdown", text.strip("\n")))
-def code(text, tags=None): cells.append(("code", text.strip("\n"), tags))
+notebook = Notebook()
+md, code = notebook.md, notebook.code
 
 md(r"""
 # 01 · Du et al. 2023: diffusion on the target item only
@@ -537,25 +536,4 @@ md(r"""
    *Solution.* No: with $\beta_0=0$, $h_T^0=E(v_T)$ exactly, so all terms regress onto the same vector; the
    distinction in the paper's objective only matters when the embedding transition is stochastic.
 """)
-nb_cells = []
-for n, c in enumerate(cells):
-    cell_id = f"c{n:02d}"  # nbformat 4.5 cell ids: stable, so that Jupyter does not rewrite the file on save
-    if c[0] == "markdown":
-        nb_cells.append({"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": c[1].splitlines(keepends=True)})
-    else:
-        meta = {"dotnet_interactive": {"language": "csharp"}, "polyglot_notebook": {"kernelName": "csharp"}}
-        if c[2]: meta["tags"] = c[2]
-        nb_cells.append({"cell_type": "code", "id": cell_id, "execution_count": None, "metadata": meta, "outputs": [], "source": c[1].splitlines(keepends=True)})
-
-notebook = {
-    "cells": nb_cells,
-    "metadata": {
-        "kernelspec": {"display_name": ".NET (C#)", "language": "C#", "name": ".net-csharp"},
-        "language_info": {"file_extension": ".cs", "mimetype": "text/x-csharp", "name": "C#", "pygments_lexer": "csharp", "version": "13.0"},
-        "polyglot_notebook": {"kernelInfo": {"defaultKernelName": "csharp", "items": [{"aliases": [], "name": "csharp"}, {"aliases": [], "languageName": "markdown", "name": "markdown"}]}},
-    },
-    "nbformat": 4, "nbformat_minor": 5,
-}
-path = pathlib.Path(__file__).resolve().parents[2] / "notebooks" / "01-du2023-seqdiffrec.ipynb"
-path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-print(f"wrote {path}")
+notebook.write("01-du2023-seqdiffrec.ipynb")

@@ -7,6 +7,9 @@ namespace ReproDiff.Reporting;
 /// <summary>One named line or point cloud of a chart; <paramref name="ErrorY"/> gives ± error bars (e.g. std over seeds).</summary>
 public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, IReadOnlyList<double>? ErrorY = null);
 
+/// <summary>A labelled point (a model on an accuracy–cost chart) with optional ± errors on each axis.</summary>
+public sealed record LabelledPoint(string Label, double X, double Y, double? ErrorX = null, double? ErrorY = null);
+
 /// <summary>One group of bars: a value (and optional ± error) per category.</summary>
 public sealed record BarGroup(string Name, IReadOnlyList<double> Values, IReadOnlyList<double>? Errors = null);
 
@@ -66,6 +69,50 @@ public static class Plots
             t["marker"] = new JsonObject { ["size"] = 5 };
             return t;
         }));
+
+    /// <summary>
+    /// One labelled point per model, with ± error bars on both axes where given (e.g. the 95% interval over seeds); the
+    /// label is drawn beside the point. <paramref name="logX"/> for costs that span orders of magnitude.
+    /// </summary>
+    public static Figure Labelled(string title, string xTitle, string yTitle, IEnumerable<LabelledPoint> points, bool logX = false)
+    {
+        var traces = points.Select(p =>
+        {
+            var t = new JsonObject
+            {
+                ["type"] = "scatter", ["mode"] = "markers+text", ["name"] = p.Label, ["x"] = Numbers([p.X]), ["y"] = Numbers([p.Y]),
+                ["text"] = Strings([p.Label]), ["textposition"] = "top center", ["marker"] = new JsonObject { ["size"] = 9 },
+            };
+            if (p.ErrorX is { } ex) t["error_x"] = new JsonObject { ["type"] = "data", ["array"] = Numbers([ex]), ["visible"] = true };
+            if (p.ErrorY is { } ey) t["error_y"] = new JsonObject { ["type"] = "data", ["array"] = Numbers([ey]), ["visible"] = true };
+            return t;
+        });
+        var fig = Make(title, xTitle, yTitle, false, traces);
+        if (logX) fig.Layout["xaxis"]!["type"] = "log";
+        fig.Layout["showlegend"] = false;
+        return fig;
+    }
+
+    /// <summary>A heat map of <paramref name="z"/>[row, column] with a text per cell (e.g. a significance matrix: differences and marks).</summary>
+    public static Figure Heatmap(string title, IReadOnlyList<string> rows, IReadOnlyList<string> columns, double[,] z, string[,] text, string colourTitle)
+    {
+        if (z.GetLength(0) != rows.Count || z.GetLength(1) != columns.Count || text.GetLength(0) != rows.Count || text.GetLength(1) != columns.Count)
+            throw new ArgumentException($"heat map '{title}': z and text must be {rows.Count} × {columns.Count}.");
+        JsonArray Matrix<T>(T[,] m, Func<T, JsonNode?> cell) => new(Enumerable.Range(0, rows.Count)
+            .Select(i => (JsonNode?)new JsonArray(Enumerable.Range(0, columns.Count).Select(j => cell(m[i, j])).ToArray())).ToArray());
+        var max = Enumerable.Range(0, rows.Count).SelectMany(i => Enumerable.Range(0, columns.Count).Select(j => Math.Abs(z[i, j]))).Where(double.IsFinite).DefaultIfEmpty(1).Max();
+        var trace = new JsonObject
+        {
+            ["type"] = "heatmap", ["x"] = Strings(columns), ["y"] = Strings(rows),
+            ["z"] = Matrix(z, v => double.IsFinite(v) ? JsonValue.Create(v) : null), ["text"] = Matrix(text, v => JsonValue.Create(v)),
+            ["texttemplate"] = "%{text}", ["colorscale"] = "RdBu", ["zmid"] = 0, ["zmin"] = -max, ["zmax"] = max,
+            ["colorbar"] = new JsonObject { ["title"] = new JsonObject { ["text"] = colourTitle } },
+        };
+        var fig = Make(title, "", "", false, [trace]);
+        fig.Layout["yaxis"]!["autorange"] = "reversed";
+        fig.Layout["height"] = Math.Max(360, 42 * rows.Count + 160);
+        return fig;
+    }
 
     /// <summary>Grouped bars over <paramref name="categories"/>; category labels are never clipped (automargin).</summary>
     public static Figure Bars(string title, string yTitle, IReadOnlyList<string> categories, IEnumerable<BarGroup> groups, string xTitle = "")

@@ -229,7 +229,8 @@ public static class Comparison
     }
 
     static Interval Round(Interval i) => new(Math.Round(i.Estimate, 5), Math.Round(i.Low, 5), Math.Round(i.High, 5));
-    static double Sig(double p) => p == 0 ? 0 : Math.Round(p, Math.Max(3, 2 - (int)Math.Floor(Math.Log10(p))));
+    /// <summary>Three significant digits (p-values of thousands of users reach 1e-300).</summary>
+    static double Sig(double p) => double.Parse(p.ToString("G3", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     public static void Save(ComparisonReport report, string path) =>
         AtomicFile.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(report, ReproductionJson.Options) + "\n");
@@ -239,6 +240,35 @@ public static class Comparison
         if (!File.Exists(path)) throw new ReproDiffException($"{path}: file not found.");
         try { return System.Text.Json.JsonSerializer.Deserialize<ComparisonReport>(File.ReadAllText(path), ReproductionJson.Options) ?? throw new System.Text.Json.JsonException("empty"); }
         catch (System.Text.Json.JsonException e) { throw new ReproDiffException($"{path}: not a comparison report ({e.Message})."); }
+    }
+
+    /// <summary>Accuracy as a wide DataFrame: one row per model, "mean ± half-width of the 95% t-interval over seeds" per metric, the per-user bootstrap interval of the headline metric.</summary>
+    public static Microsoft.Data.Analysis.DataFrame AccuracyFrame(ComparisonReport r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var metrics = r.Rows[0].Metrics.Keys.ToList();
+        var columns = new List<Microsoft.Data.Analysis.DataFrameColumn> { new Microsoft.Data.Analysis.StringDataFrameColumn("model", r.Rows.Select(x => x.Model + (x.Budgeted ? " (budgeted)" : ""))) };
+        foreach (var m in metrics)
+            columns.Add(new Microsoft.Data.Analysis.StringDataFrameColumn(m, r.Rows.Select(x => x.Metrics[m].Estimate.ToString("0.0000", c) + " ± " + ((x.Metrics[m].High - x.Metrics[m].Low) / 2).ToString("0.0000", c))));
+        columns.Add(new Microsoft.Data.Analysis.StringDataFrameColumn($"{r.Primary} over users (95%)",
+            r.Rows.Select(x => x.UserBootstrap.TryGetValue(r.Primary, out var u) ? $"[{u.Low.ToString("0.0000", c)}, {u.High.ToString("0.0000", c)}]" : "—")));
+        columns.Add(new Microsoft.Data.Analysis.StringDataFrameColumn("seeds", r.Rows.Select(x => string.Join(" ", x.Seeds))));
+        return new Microsoft.Data.Analysis.DataFrame(columns);
+    }
+
+    /// <summary>Beyond accuracy and cost as a wide DataFrame of numbers (means over seeds).</summary>
+    public static Microsoft.Data.Analysis.DataFrame BeyondAccuracyAndCostFrame(ComparisonReport r)
+    {
+        var columns = new List<Microsoft.Data.Analysis.DataFrameColumn> { new Microsoft.Data.Analysis.StringDataFrameColumn("model", r.Rows.Select(x => x.Model)) };
+        foreach (var (key, label) in MeasureColumns)
+            columns.Add(new Microsoft.Data.Analysis.DoubleDataFrameColumn(label, r.Rows.Select(x => x.Measures.TryGetValue(key, out var v) ? (double?)Math.Round(v.Estimate, 3) : null)));
+        columns.Add(new Microsoft.Data.Analysis.Int64DataFrameColumn("parameters", r.Rows.Select(x => x.Cost.Parameters)));
+        columns.Add(new Microsoft.Data.Analysis.DoubleDataFrameColumn("s/epoch", r.Rows.Select(x => x.Cost.SecondsPerEpoch)));
+        columns.Add(new Microsoft.Data.Analysis.DoubleDataFrameColumn("epochs", r.Rows.Select(x => x.Cost.Epochs)));
+        columns.Add(new Microsoft.Data.Analysis.DoubleDataFrameColumn("s to best", r.Rows.Select(x => x.Cost.SecondsToBest)));
+        columns.Add(new Microsoft.Data.Analysis.DoubleDataFrameColumn("test ms / 1,000 users", r.Rows.Select(x => x.Cost.TestMsPer1000Users is { } v ? Math.Round(v) : (double?)null)));
+        columns.Add(new Microsoft.Data.Analysis.DoubleDataFrameColumn("peak MiB", r.Rows.Select(x => x.Cost.PeakMemoryMb is { } v ? Math.Round(v) : (double?)null)));
+        return new Microsoft.Data.Analysis.DataFrame(columns);
     }
 
     /// <summary>A Markdown page of the report: accuracy with intervals, beyond accuracy, cost, and the significance matrix.</summary>

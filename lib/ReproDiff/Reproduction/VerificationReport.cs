@@ -37,9 +37,14 @@ public sealed class VerificationReport
     /// <summary>Rows of the parity table (tests/fixtures/parity/README.md): which models agree with the authors' code.</summary>
     public IReadOnlyList<string[]> Parity { get; }
 
-    public VerificationReport(IEnumerable<(string Path, ReproductionResult Result)> files, IReadOnlyList<string[]>? parity = null)
+    /// <summary>The committed cross-model comparisons (papers/comparison/*.json): no verdicts, shown as tables beside the reproductions.</summary>
+    public IReadOnlyList<(string Path, ComparisonReport Report)> Comparisons { get; }
+
+    public VerificationReport(IEnumerable<(string Path, ReproductionResult Result)> files, IReadOnlyList<string[]>? parity = null,
+        IEnumerable<(string Path, ComparisonReport Report)>? comparisons = null)
     {
         Parity = parity ?? [];
+        Comparisons = comparisons?.ToList() ?? [];
         Files = files.ToList();
         Cells = Files.SelectMany(f => f.Result.Cells.Select(c => new ReportCell(c, f.Path))).ToList();
     }
@@ -127,6 +132,13 @@ public sealed class VerificationReport
             sb.Append("\n## Parity with the authors' code\n\nGolden tests (tests/ReproDiff.Tests/Parity) match these outputs of the official code, float32 to 1e-5:\n\n");
             sb.Append("| ").Append(string.Join(" | ", Parity[0])).Append(" |\n|").Append(string.Concat(Parity[0].Select(_ => "---|"))).Append('\n');
             foreach (var row in Parity.Skip(1)) sb.Append("| ").Append(string.Join(" | ", row)).Append(" |\n");
+        }
+        foreach (var (path, r) in Comparisons)
+        {
+            sb.Append($"\n## Comparison: {r.Family} on {r.Dataset} ({r.Profile})\n\n").Append(ComparisonNote(r)).Append("\n\n");
+            var rows = ComparisonRows(r);
+            sb.Append("| ").Append(string.Join(" | ", rows[0])).Append(" |\n|").Append(string.Concat(rows[0].Select(_ => "---|"))).Append('\n');
+            foreach (var row in rows.Skip(1)) sb.Append("| ").Append(string.Join(" | ", row)).Append(" |\n");
         }
         sb.Append("\n## Provenance\n\n| file | command | profile | commit | date | environment |\n|---|---|---|---|---|---|\n");
         foreach (var (path, r) in Files)
@@ -249,10 +261,43 @@ public sealed class VerificationReport
             foreach (var row in Parity.Skip(1)) sb.Append("<tr>").Append(string.Concat(row.Select(c => $"<td>{E(c)}</td>"))).Append("</tr>");
             sb.Append("</tbody></table>");
         }
+        foreach (var (path, r) in Comparisons)
+        {
+            sb.Append($"<h2>Comparison: {E(r.Family)} on {E(r.Dataset)} ({E(r.Profile)})</h2><p>{E(ComparisonNote(r))}</p><table class=\"verify\"><thead><tr>");
+            var rows = ComparisonRows(r);
+            foreach (var header in rows[0]) sb.Append($"<th>{E(header)}</th>");
+            sb.Append("</tr></thead><tbody>");
+            foreach (var row in rows.Skip(1)) sb.Append("<tr>").Append(string.Concat(row.Select(c => $"<td>{E(c)}</td>"))).Append("</tr>");
+            sb.Append("</tbody></table>");
+        }
         sb.Append("<h2 id=\"provenance\">Provenance</h2><table class=\"verify\"><thead><tr><th>file</th><th>command</th><th>profile</th><th>commit</th><th>date</th><th>environment</th></tr></thead><tbody>");
         foreach (var (path, r) in Files)
             sb.Append($"<tr><td>{E(Path.GetFileName(path))}</td><td><code>{E(r.Command)}</code></td><td>{E(r.Profile)}</td><td>{E(Short(r.Environment.GitCommit))}</td><td>{r.Environment.Timestamp:yyyy-MM-dd}</td><td>{E(Env(r))}</td></tr>");
         return sb.Append("</tbody></table>").ToString();
+    }
+
+    static string ComparisonNote(ComparisonReport r) =>
+        $"No paper reports these; no verdicts. Mean over seeds {string.Join(", ", r.Seeds)} ± half the 95% t-interval, protocol {r.Protocol.Split(':')[0]}; " +
+        $"\"vs best\": the paired test of each row against the best row on {r.Primary} (Holm-corrected). Commit {Short(r.Environment.GitCommit)}; full tables in the .md beside the JSON.";
+
+    /// <summary>Header and rows of a comparison's compact table: accuracy, coverage, cost, and the test against the best row.</summary>
+    static List<string[]> ComparisonRows(ComparisonReport r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var metrics = r.Rows[0].Metrics.Keys.ToList();
+        var best = r.Rows[0].Model;
+        string[] header = ["model", .. metrics, "coverage@20", "s/epoch", $"vs {best}"];
+        var table = new List<string[]> { header };
+        foreach (var row in r.Rows)
+        {
+            var t = r.Significance.FirstOrDefault(x => (x.A == best && x.B == row.Model) || (x.B == best && x.A == row.Model));
+            table.Add([row.Model + (row.Budgeted ? " (budgeted)" : ""),
+                .. metrics.Select(m => row.Metrics[m].Estimate.ToString("0.0000", c) + " ± " + ((row.Metrics[m].High - row.Metrics[m].Low) / 2).ToString("0.0000", c)),
+                row.Measures.TryGetValue("Coverage@20", out var cov) ? cov.Estimate.ToString("0.000", c) : "—",
+                row.Cost.SecondsPerEpoch?.ToString("0.00", c) ?? "—",
+                t is null ? "" : t.Significant ? $"worse (p = {t.PHolm.ToString("G2", c)})" : $"not significant (p = {t.PHolm.ToString("G2", c)})"]);
+        }
+        return table;
     }
 
     static string Css(VerdictClass c) => c switch

@@ -19,6 +19,10 @@ public class CliTests
     [InlineData(new[] { "bench", "--model", "GRU4Rec", "--dataset", "diffrec-ml-1m-clean" }, "--model GRU4Rec is a next-item model but --dataset diffrec-ml-1m-clean holds a user × item matrix; its datasets: diffurec-amazon-beauty")]
     [InlineData(new[] { "bench", "--model", "DiffRec", "--dataset", "nope" }, "unknown dataset 'nope'")]
     [InlineData(new[] { "verify", "/no/such.json" }, "/no/such.json: file not found.")]
+    [InlineData(new[] { "compare", "--family", "graph" }, "Argument 'graph' not recognized. Must be one of")]
+    [InlineData(new[] { "compare", "--family", "user-item", "--models", "SASRec" }, "--model SASRec: comparison/user-item supports DiffRec, T-DiffRec, L-DiffRec, LT-DiffRec, MultVAE, LightGCN, EASE, MostPopular.")]
+    [InlineData(new[] { "compare", "--family", "next-item", "--datasets", "diffrec-ml-1m-clean" }, "--datasets diffrec-ml-1m-clean: the next-item family runs diffurec-amazon-beauty, diffurec-toys, s3rec-sports, s3rec-yelp.")]
+    [InlineData(new[] { "compare", "--family", "user-item", "--budget-minutes", "0" }, "--budget-minutes 0: must be positive.")]
     [InlineData(new[] { "notebooks", "run", "/no/such.ipynb" }, "/no/such.ipynb: notebook not found.")]
     [InlineData(new[] { "notebooks", "run", "--profile", "medium" }, "Argument 'medium' not recognized. Must be one of")]
     public void UserErrorIsOneLineAndExitCode2(string[] args, string expected)

@@ -100,6 +100,7 @@ public class VerificationReportTests
         Assert.Contains(ReproDiff.Reporting.Plots.Marker, File.ReadAllText(out1 + ".html"));
         Assert.Contains("## Parity with the authors' code", File.ReadAllText(out1 + ".md"));
         Assert.Contains("| diffrec.pt | YiyanXu/DiffRec @ d35a6c6", File.ReadAllText(out1 + ".md"));
+        Assert.Contains("## Comparison: user-item on diffrec-ml-1m-clean (full)", File.ReadAllText(out1 + ".md"));
 
         var broken = Path.Combine(Path.GetDirectoryName(out1)!, "broken.json");
         ReproductionJson.Save(Result(Cell("wang2023", "Table 2", "diffrec-ml-1m-clean", "DiffRec", "Recall", 20, 0.1787, 0.15, 0.001, "below") with { Protocol = "diffrec-official: x" }), broken);

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace ReproDiff.Cli;
+
+/// <summary>The options of every command that runs a study through the experiment runner (reproduce, compare).</summary>
+sealed class StudyOptions
+{
+    public readonly Option<string> Profile = new("--profile") { Description = "quick (a smoke test on the real data, no verdicts) or full (every model to its stopping rule).", DefaultValueFactory = _ => "full" };
+    public readonly Option<string> Seeds = new("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "1,2,3" };
+    public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+    public readonly Option<double?> Budget = new("--budget-minutes") { Description = "Cap each seed's training time; the JSON records the stop reason and its cells say 'not converged' (budgeted)." };
+    public readonly Option<bool> Resume = new("--resume") { Description = "Continue an interrupted run into the same output: finished seeds are reused, an unfinished seed continues from its last checkpoint." };
+
+    public StudyOptions() => Profile.AcceptOnlyFromAmong("quick", "full");
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Profile, Seeds, Device, Budget, Resume }) command.Add(o);
+    }
+
+    /// <summary>The values, validated before any work: seeds parse, the budget is positive.</summary>
+    public (string Profile, int[] Seeds, string Device, TimeSpan? Budget, bool Resume) Read(ParseResult parse)
+    {
+        var minutes = parse.GetValue(Budget);
+        if (minutes is <= 0) throw new ReproDiffException($"--budget-minutes {minutes}: must be positive.");
+        return (parse.GetValue(Profile)!, ParseSeeds(parse.GetValue(Seeds)!), parse.GetValue(Device)!,
+            minutes is { } b ? TimeSpan.FromMinutes(b) : null, parse.GetValue(Resume));
+    }
+
+    static int[] ParseSeeds(string text)
+    {
+        try { return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); }
+        catch (FormatException) { throw new ReproDiffException($"--seeds {text}: expected comma-separated integers, e.g. 1,2,3."); }
+    }
+}
