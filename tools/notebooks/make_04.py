@@ -136,8 +136,8 @@ if (File.Exists(committedRuns))
     var m = System.Text.RegularExpressions.Regex.Match(reason, @"λ = ([0-9.]+)");
     if (m.Success) grid = [double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)];
 }
-using var ease = new Ease(new EaseOptions { LambdaGrid = grid }, device);
-using var popular = new MostPopular(device);
+var ease = new Ease(new EaseOptions { LambdaGrid = grid }, device);
+var popular = new MostPopular(device);
 ease.Fit(data, rule, protocol);
 popular.Fit(data, rule, protocol);
 Console.WriteLine($"EASE: λ = {ease.Lambda} ({(grid.Length == 1 ? "as selected in the committed run" : "selected on validation")}), {ease.ParameterCount:N0} weights");
