@@ -109,6 +109,8 @@ public static class Plots
             ["colorbar"] = new JsonObject { ["title"] = new JsonObject { ["text"] = colourTitle } },
         };
         var fig = Make(title, "", "", false, [trace]);
+        fig.Layout["xaxis"]!["type"] = "category";             // Make's default linear axes would place string labels at NaN
+        fig.Layout["yaxis"]!["type"] = "category";
         fig.Layout["yaxis"]!["autorange"] = "reversed";
         fig.Layout["height"] = Math.Max(360, 42 * rows.Count + 160);
         return fig;
