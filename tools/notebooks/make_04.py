@@ -158,9 +158,10 @@ var popularNdcg = PerUserNdcg(popular.Score);
 var easeInterval = Statistics.BootstrapMean(easeNdcg);
 var popularInterval = Statistics.BootstrapMean(popularNdcg);
 var differences = easeNdcg.Zip(popularNdcg, (a, b) => a - b).ToArray();
+var bothZero = easeNdcg.Zip(popularNdcg).Count(x => x.First == 0 && x.Second == 0);
 var p = Statistics.WilcoxonP(easeNdcg, popularNdcg);
 Console.WriteLine($"NDCG@20 over {data.Users:N0} users: EASE {easeInterval}, most-popular {popularInterval} (mean [95% bootstrap interval])");
-Console.WriteLine($"per-user differences: {differences.Count(d => d > 0):N0} users better with EASE, {differences.Count(d => d < 0):N0} worse, {differences.Count(d => d == 0):N0} tied (mostly both 0)");
+Console.WriteLine($"per-user differences: {differences.Count(d => d > 0):N0} users better with EASE, {differences.Count(d => d < 0):N0} worse, {differences.Count(d => d == 0):N0} tied, {bothZero:N0} of them because both score 0");
 Console.WriteLine($"paired Wilcoxon signed-rank p = {p:G3}");
 // The same test with the pairing broken: most-popular's values shuffled over users (same mean, same spread).
 var shuffleRng = new Random(Seed);
@@ -173,11 +174,12 @@ ResultsChannel.Record("demo_popular_ndcg@20", popularInterval.Estimate);
 ResultsChannel.Record("demo_ease_bootstrap_width", easeInterval.High - easeInterval.Low);
 ResultsChannel.Record("demo_wilcoxon_p", p);
 ResultsChannel.Record("demo_tied_users", differences.Count(d => d == 0));
+ResultsChannel.Record("demo_tied_both_zero", bothZero);
 """)
 
 md(r"""
-Users whose difference is exactly 0 (in practice both models scoring 0: neither top 20 holds a test item) carry no
-evidence either way, and the signed-rank test drops them; the cell printed how many there are. The histogram of the
+Users whose difference is exactly 0 carry no evidence either way, and the signed-rank test drops them; the cell
+printed how many there are and how many of them tie because neither model's top 20 holds a test item (both score 0). The histogram of the
 non-zero differences shows what the test weighs.
 """)
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using ReproDiff.Data;
 using ReproDiff.Evaluation;
@@ -73,13 +74,15 @@ public static class Comparison
         public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
         public override string NoReference(EvaluationProtocol protocol) => "none (comparison)";
 
-        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol)
+        /// <summary>Built once per loaded dataset (the study has one protocol), not once per seed.</summary>
+        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol) => analyses.GetValue(data, _ =>
         {
             var d = (InteractionDataset)data;
             var truth = Enumerable.Range(0, d.Users).Select(u => (IReadOnlySet<int>)d.Test.Row(u).ToArray().ToHashSet()).ToArray();
             var usersOf = UsersOf(Enumerable.Range(0, d.Users).Select(u => d.Train.Row(u).ToArray()), d.Items);
             return lists => Analyse(lists, truth, [("Recall", 20), ("NDCG", 20)], d.Items, usersOf, d.Users, shift: 0);
-        }
+        });
+        readonly ConditionalWeakTable<object, Func<Evaluator.TopLists, TestAnalysis>> analyses = new();
     }
 
     sealed class NextItemStudy : Study
@@ -103,13 +106,15 @@ public static class Comparison
         public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
         public override string NoReference(EvaluationProtocol protocol) => "none (comparison)";
 
-        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol)
+        /// <summary>Built once per loaded dataset (the study has one protocol), not once per seed.</summary>
+        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol) => analyses.GetValue(data, _ =>
         {
             var d = (SequenceDataset)data;
             var truth = d.Test.Select(i => (IReadOnlySet<int>)new HashSet<int> { i - 1 }).ToArray();
             var usersOf = UsersOf(d.Train.Select(s => s.Select(i => i - 1).ToArray()), d.Items);
             return lists => Analyse(lists, truth, [("HR", 10), ("NDCG", 10)], d.Items, usersOf, d.Users, shift: 1);
-        }
+        });
+        readonly ConditionalWeakTable<object, Func<Evaluator.TopLists, TestAnalysis>> analyses = new();
     }
 
     /// <summary>Item i's sorted distinct users in training (the co-occurrence behind diversity, the counts behind popularity).</summary>
@@ -271,6 +276,27 @@ public static class Comparison
         return new Microsoft.Data.Analysis.DataFrame(columns);
     }
 
+    /// <summary>The probes of the stochastic rows (measures named "probe: quantity"): per row and probe, each quantity's mean over seeds.</summary>
+    public static List<(string Model, string Probe, Dictionary<string, double> Values)> Probes(ComparisonReport r) =>
+        [.. r.Rows.SelectMany(row => row.Measures.Where(m => m.Key.Contains(": ", StringComparison.Ordinal))
+            .GroupBy(m => m.Key[..m.Key.IndexOf(": ", StringComparison.Ordinal)])
+            .Select(g => (row.Model, g.Key, g.ToDictionary(m => m.Key[(g.Key.Length + 2)..], m => m.Value.Estimate))))];
+
+    /// <summary>The probes as a wide DataFrame: model, probe, then one column per quantity.</summary>
+    public static Microsoft.Data.Analysis.DataFrame ProbeFrame(ComparisonReport r)
+    {
+        var probed = Probes(r);
+        var keys = probed.SelectMany(x => x.Values.Keys).Distinct().ToList();
+        var columns = new List<Microsoft.Data.Analysis.DataFrameColumn>
+        {
+            new Microsoft.Data.Analysis.StringDataFrameColumn("model", probed.Select(x => x.Model)),
+            new Microsoft.Data.Analysis.StringDataFrameColumn("probe", probed.Select(x => x.Probe)),
+        };
+        foreach (var k in keys)
+            columns.Add(new Microsoft.Data.Analysis.DoubleDataFrameColumn(k, probed.Select(x => x.Values.TryGetValue(k, out var v) ? (double?)v : null)));
+        return new Microsoft.Data.Analysis.DataFrame(columns);
+    }
+
     /// <summary>A Markdown page of the report: accuracy with intervals, beyond accuracy, cost, and the significance matrix.</summary>
     public static string Markdown(ComparisonReport r)
     {
@@ -294,6 +320,18 @@ public static class Comparison
             sb.AppendLine($"| {row.Model} | " + string.Join(" | ", MeasureColumns.Select(m => row.Measures.TryGetValue(m.Key, out var v) ? v.Estimate.ToString("0.000", c) : "—")) +
                 $" | {row.Cost.Parameters?.ToString("N0", c) ?? "—"} | {N(row.Cost.SecondsPerEpoch, "0.00")} | {N(row.Cost.TrainSeconds, "0")} | {N(row.Cost.SecondsToBest, "0")} | {N(row.Cost.TestMsPer1000Users, "0")} | {N(row.Cost.PeakMemoryMb, "0")} |");
         sb.AppendLine();
+        var probed = Probes(r);
+        if (probed.Count > 0)
+        {
+            var keys = probed.SelectMany(x => x.Values.Keys).Distinct().ToList();
+            sb.AppendLine("Stochastic inference: each probe re-tests the kept model of every seed (another draw, fewer reverse steps, other numbers of averaged draws); Jaccard@10 is the mean over users of the top-10 overlap with the row's own test. Means over seeds.");
+            sb.AppendLine();
+            sb.AppendLine("| model | probe | " + string.Join(" | ", keys) + " |");
+            sb.AppendLine("|---|---|" + string.Concat(Enumerable.Repeat("---|", keys.Count)));
+            foreach (var (model, probe, values) in probed)
+                sb.AppendLine($"| {model} | {probe} | " + string.Join(" | ", keys.Select(k => values.TryGetValue(k, out var v) ? v.ToString(k.StartsWith("ms", StringComparison.Ordinal) ? "N0" : "0.0000", c) : "—")) + " |");
+            sb.AppendLine();
+        }
         sb.AppendLine(c, $"Paired tests on {r.Primary} ({r.Test}). Cell: row minus column; ✓ significant after Holm, · not.");
         sb.AppendLine();
         var names = r.Rows.Select(x => x.Model).Where(n => r.Significance.Any(t => t.A == n || t.B == n)).ToList();

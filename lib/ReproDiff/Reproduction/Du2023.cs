@@ -79,13 +79,24 @@ public static class Du2023
         public override Trial Create(string model, string dataset, object data, torch.Device device)
         {
             var d = (SequenceDataset)data;
-            return Options(model, dataset) is { } options
-                ? new SeqDiffRecTrial(model, new SeqDiffRec(d.Items, options, device), d)
-                : Trial.Sequential(model, Li2023.Create(model, d.Items, device), d, Protocol);
+            if (Options(model, dataset) is { } options) return new SeqDiffRecTrial(model, new SeqDiffRec(d.Items, options, device), d);
+            var m = Li2023.Create(model, d.Items, device);
+            return Trial.Sequential(model, m, d, Protocol, m is DiffuRec diffuRec ? p => DiffuRecProbes(diffuRec, d, p) : null);
         }
         public override TrainingOptions Training(string model, string profile, TimeSpan? budget) => Du2023.Training(model, profile, budget);
         public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
         public override string NoReference(EvaluationProtocol protocol) => "none (the paper published no numbers)";
+    }
+
+    /// <summary>
+    /// DiffuRec's probes (when a study analyses tests): another draw of the released 32-step chain, and the chain respaced
+    /// to 1, 4 and 8 reverse steps (<see cref="DiffuRec.Score(TorchSharp.torch.Tensor, Action{int, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor}?, TorchSharp.torch.Generator?, int?, Func{long[], TorchSharp.torch.Tensor}?)"/>).
+    /// </summary>
+    static IReadOnlyList<Probe> DiffuRecProbes(DiffuRec model, SequenceDataset data, EvaluationProtocol protocol)
+    {
+        Func<Action<long[], int[,]>?, MetricSet> Test(int? steps) =>
+            onTop => Evaluator.Evaluate(h => model.Score(h, null, reverseSteps: steps), data, test: true, protocol, model.MaxLength, model.Device, onTop);
+        return [new("redraw", Test(null)), .. new[] { 1, 4, 8 }.Select(k => new Probe($"steps={k}", Test(k)))];
     }
 
     /// <summary>SeqDiffRec (or an ablation, named by its options) fills two rows: Algorithm 2's reverse chain, and the efficient one-step inference with K draws.</summary>
@@ -99,8 +110,13 @@ public static class Du2023
             (name, onTop => Test(protocol, SeqDiffRecInference.ReverseChain, onTop)),
             ($"{name} (one step, K = {model.Options.Draws})", onTop => Test(protocol, SeqDiffRecInference.OneStep, onTop)),
         ];
-        MetricSet Test(EvaluationProtocol protocol, SeqDiffRecInference inference, Action<long[], int[,]>? onTop) =>
-            Evaluator.Evaluate(h => model.Score(h, inference), data, test: true, protocol, model.MaxLength, model.Device, onTop);
+        MetricSet Test(EvaluationProtocol protocol, SeqDiffRecInference inference, Action<long[], int[,]>? onTop, int? draws = null) =>
+            Evaluator.Evaluate(h => model.Score(h, inference, draws: draws), data, test: true, protocol, model.MaxLength, model.Device, onTop);
+        /// <summary>Both rows: another draw; the one-step row also with K = 1 and K = 16 draws averaged.</summary>
+        public override IReadOnlyList<Probe> Probes(string row, EvaluationProtocol protocol) => row == name
+            ? [new("redraw", onTop => Test(protocol, SeqDiffRecInference.ReverseChain, onTop))]
+            : [new("redraw", onTop => Test(protocol, SeqDiffRecInference.OneStep, onTop)),
+               .. new[] { 1, 16 }.Select(k => new Probe($"K={k}", onTop => Test(protocol, SeqDiffRecInference.OneStep, onTop, k)))];
         public override void Dispose() => model.Dispose();
     }
 }

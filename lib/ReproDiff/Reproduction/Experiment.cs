@@ -21,6 +21,13 @@ public sealed record TestResult(string Model, string Protocol, IReadOnlyDictiona
 /// <summary>What a study derives from one test's top-K lists: per-user metric vectors and beyond-accuracy measures.</summary>
 public sealed record TestAnalysis(IReadOnlyDictionary<string, double[]> PerUser, IReadOnlyDictionary<string, double> Measures);
 
+/// <summary>
+/// A further test of a trained stochastic model under the same protocol, when a study analyses tests (the comparison):
+/// another sampling draw of the same inference ("redraw"), fewer reverse steps ("steps=4"), another number of averaged
+/// draws ("K=16"). Its metrics, latency and the top-10 agreement with the row's own test become measures of that row.
+/// </summary>
+public sealed record Probe(string Name, Func<Action<long[], int[,]>?, MetricSet> Test);
+
 /// <summary>Where a paper prints a cell: its table and value (null when the paper has no such number).</summary>
 public sealed record Reference(string Table, double? Value);
 
@@ -37,6 +44,8 @@ public abstract class Trial : IDisposable
     /// evaluation passes every batch's top-K lists to its argument when that is not null (see <see cref="Evaluator.Evaluate(Func{long[], TorchSharp.torch.Tensor}, IReadOnlyList{int}, Func{int, IReadOnlySet{int}}, EvaluationProtocol, IReadOnlyList{SparseMatrix}?, Action{long[], int[,]}?)"/>).
     /// </summary>
     public abstract IReadOnlyList<(string Model, Func<Action<long[], int[,]>?, MetricSet> Test)> Test(EvaluationProtocol protocol);
+    /// <summary>The probes of a row (see <see cref="Probe"/>); none for deterministic models.</summary>
+    public virtual IReadOnlyList<Probe> Probes(string row, EvaluationProtocol protocol) => [];
     public abstract void Dispose();
 
     /// <summary>A user × item model on an interaction dataset; <paramref name="selection"/> is the validation protocol.</summary>
@@ -44,16 +53,19 @@ public abstract class Trial : IDisposable
         new Adapter(name, () => model.ParameterCount, model,
             (o, p, c, s) => model.Fit(data, o, selection, p, c, s), (protocol, onTop) => Evaluator.Evaluate(model.Score, data, test: true, protocol, onTop));
 
-    /// <summary>A next-item model on a sequence dataset; <paramref name="selection"/> is the validation protocol.</summary>
-    public static Trial Sequential(string name, ISequentialRecommender model, SequenceDataset data, EvaluationProtocol selection) =>
+    /// <summary>A next-item model on a sequence dataset; <paramref name="selection"/> is the validation protocol; <paramref name="probes"/> its probes under a protocol.</summary>
+    public static Trial Sequential(string name, ISequentialRecommender model, SequenceDataset data, EvaluationProtocol selection,
+        Func<EvaluationProtocol, IReadOnlyList<Probe>>? probes = null) =>
         new Adapter(name, () => model.ParameterCount, model,
             (o, p, c, s) => model.Fit(data, o, selection, p, c, s),
-            (protocol, onTop) => Evaluator.Evaluate(model.Score, data, test: true, protocol, model.MaxLength, model.Device, onTop));
+            (protocol, onTop) => Evaluator.Evaluate(model.Score, data, test: true, protocol, model.MaxLength, model.Device, onTop), probes);
 
     /// <summary><paramref name="parameters"/> is read after training: EASE's weights exist only then.</summary>
     sealed class Adapter(string name, Func<long> parameters, IDisposable model,
-        Func<TrainingOptions, IProgress<EpochReport>?, CancellationToken, int, TrainingReport> fit, Func<EvaluationProtocol, Action<long[], int[,]>?, MetricSet> test) : Trial
+        Func<TrainingOptions, IProgress<EpochReport>?, CancellationToken, int, TrainingReport> fit, Func<EvaluationProtocol, Action<long[], int[,]>?, MetricSet> test,
+        Func<EvaluationProtocol, IReadOnlyList<Probe>>? probes = null) : Trial
     {
+        public override IReadOnlyList<Probe> Probes(string row, EvaluationProtocol protocol) => probes?.Invoke(protocol) ?? [];
         public override long ParameterCount => parameters();
         public override TrainingReport Fit(TrainingOptions training, IProgress<EpochReport>? progress, CancellationToken cancel, int seed) => fit(training, progress, cancel, seed);
         public override IReadOnlyList<(string Model, Func<Action<long[], int[,]>?, MetricSet> Test)> Test(EvaluationProtocol protocol) => [(name, onTop => test(protocol, onTop))];
@@ -181,7 +193,10 @@ public static class Experiment
                 var metrics = test(lists is null ? null : lists.Add);
                 var seconds = Math.Round(watch.Elapsed.TotalSeconds, 2);
                 var derived = lists is null ? null : analysis!(lists);
-                results.Add(new TestResult(row, protocol.Name, metrics.Values, seconds) { PerUser = derived?.PerUser, Measures = derived?.Measures });
+                var measures = derived?.Measures;
+                if (lists is not null && trial.Probes(row, protocol) is { Count: > 0 } probes)
+                    measures = Probed(derived!.Measures, lists, probes, study.ProgressMetrics, watch, progress, $"{row} {dataset} seed {seed}");
+                results.Add(new TestResult(row, protocol.Name, metrics.Values, seconds) { PerUser = derived?.PerUser, Measures = measures });
             }
         }
         var first = results[0];
@@ -194,6 +209,29 @@ public static class Experiment
             Parameters = trial.ParameterCount, Results = results, Budget = budget?.TotalMinutes,
             SecondsToBest = best is null ? null : Math.Round(best.Elapsed.TotalSeconds, 1), PeakMemoryMb = PeakMemory.ReadMb(),
         };
+    }
+
+    /// <summary>
+    /// The measures of a row with its probes run: per probe "name: metric" for the study's progress metrics, "name: ms/1,000
+    /// users" and "name: Jaccard@10", the mean over users of the top-10 overlap with the row's own test (1 = the same lists).
+    /// </summary>
+    static Dictionary<string, double> Probed(IReadOnlyDictionary<string, double> measures, Evaluator.TopLists lists, IReadOnlyList<Probe> probes,
+        IReadOnlyList<string> metrics, Stopwatch watch, IProgress<string>? progress, string label)
+    {
+        var all = new Dictionary<string, double>(measures);
+        foreach (var probe in probes)
+        {
+            var again = new Evaluator.TopLists();
+            watch.Restart();
+            var values = probe.Test(again.Add);
+            var seconds = watch.Elapsed.TotalSeconds;
+            foreach (var m in metrics) all[$"{probe.Name}: {m}"] = Math.Round(values[m], 5);
+            all[$"{probe.Name}: ms/1,000 users"] = Math.Round(seconds * 1e6 / Math.Max(1, again.ByUser.Count), 1);
+            all[$"{probe.Name}: Jaccard@10"] = Math.Round(lists.ByUser.Average(kv => BeyondAccuracy.Jaccard(kv.Value[..Math.Min(10, kv.Value.Length)],
+                again.ByUser[kv.Key][..Math.Min(10, again.ByUser[kv.Key].Length)])), 5);
+            progress?.Report($"{label}: probe {probe.Name} " + string.Join(" ", metrics.Select(m => $"{m} {values[m]:F4}")) + $", Jaccard@10 with the test {all[$"{probe.Name}: Jaccard@10"]:F3}");
+        }
+        return all;
     }
 
     /// <summary>The finished seeds of an earlier run of the same profile and budget (the partial file first, then the output).</summary>

@@ -23,9 +23,9 @@ public sealed record TrainingOptions
 
     /// <summary>The <see cref="Metric"/> value meaning "any metric improved" (DiffuRec src/trainer.py <c>flag_update</c>).</summary>
     public const string AnyMetric = "any";
-    /// <summary>Stop after the epoch that crosses this wall-clock budget.</summary>
+    /// <summary>Stop after the epoch that crosses this wall-clock budget; that epoch is validated (when a metric selects) so the kept model is the best validated one.</summary>
     public TimeSpan? TimeBudget { get; init; }
-    /// <summary>Write weights and optimizer state here after every evaluation; resume from it when present.</summary>
+    /// <summary>Write weights and optimizer state here after every evaluation and at least every <see cref="Trainer.CheckpointInterval"/>; resume from it when present.</summary>
     public string? CheckpointPath { get; init; }
 
     public void Validate()
@@ -61,6 +61,9 @@ public sealed record TrainingReport(IReadOnlyList<EpochReport> Epochs, int BestE
 /// </summary>
 public static class Trainer
 {
+    /// <summary>The longest training time between two checkpoints when no evaluation falls in between (long epochs, rare evaluations).</summary>
+    public static readonly TimeSpan CheckpointInterval = TimeSpan.FromMinutes(5);
+
     public static TrainingReport Fit<TBatch>(
         nn.Module module,
         IReadOnlyList<optim.Optimizer> optimizers,
@@ -90,6 +93,7 @@ public static class Trainer
             if (File.Exists(cp + ".best")) best = LoadBest(module, cp + ".best");
         }
         string reason = "max epochs";
+        var sinceCheckpoint = Stopwatch.StartNew();
         try
         {
             for (int epoch = firstEpoch; epoch <= options.MaxEpochs; epoch++)
@@ -115,9 +119,10 @@ public static class Trainer
                 }
                 epochWatch.Stop();
                 foreach (var s in schedulers ?? []) s.step();
+                var overBudget = options.TimeBudget is { } budget && watch.Elapsed + offset >= budget;
                 MetricSet? valid = null;
                 bool isBest = false;
-                if (validate is not null && (epoch % options.EvalEvery == 0 || (epoch == options.MaxEpochs && options.Metric is not null)))
+                if (validate is not null && (epoch % options.EvalEvery == 0 || ((epoch == options.MaxEpochs || overBudget) && options.Metric is not null)))
                 {
                     module.eval();
                     valid = validate();
@@ -146,13 +151,14 @@ public static class Trainer
                     watch.Elapsed + offset, valid, isBest, LiveTensors());
                 reports.Add(report);
                 progress?.Report(report);
-                if (options.CheckpointPath is { } path && valid is not null)
+                if (options.CheckpointPath is { } path && (valid is not null || sinceCheckpoint.Elapsed >= CheckpointInterval))
                 {
+                    sinceCheckpoint.Restart();
                     Checkpoint.Save(path, module, optimizers, new CheckpointMeta(epoch, bestEpoch, bestValue, badEvaluations, (watch.Elapsed + offset).TotalSeconds, bestPerMetric));
                     if (isBest) module.save(path + ".best");
                 }
                 if (options.Metric is not null && badEvaluations >= options.Patience) { reason = $"no improvement of {options.Metric} in {options.Patience} evaluations"; break; }
-                if (options.TimeBudget is { } budget && watch.Elapsed + offset >= budget) { reason = $"time budget of {budget.TotalSeconds:F0} s"; break; }
+                if (overBudget) { reason = $"time budget of {options.TimeBudget!.Value.TotalSeconds:F0} s"; break; }
             }
             if (best is not null) Restore(module, best);
         }

@@ -84,4 +84,23 @@ public class ComparisonTests
         Assert.Contains("✓", md);
         Assert.Contains("·", md);
     }
+
+    [Fact]
+    public void ProbeMeasuresAreGroupedPerRowAndProbe()
+    {
+        SeedRun Probed(int seed, double jaccard)
+        {
+            var run = Run("Diffusion", seed, [0.1, 0.2]);
+            var t = run.Results![0];
+            return run with { Results = [t with { Measures = new Dictionary<string, double> { ["Coverage@20"] = 0.5, ["redraw: NDCG@10"] = 0.1, ["redraw: Jaccard@10"] = jaccard, ["steps=1: Jaccard@10"] = 0.4 } }] };
+        }
+        var result = new ReproductionResult(EnvironmentReport.Capture(), "test", "full", [], [Probed(1, 0.8), Probed(2, 0.9), Run("Plain", 1, [0.1, 0.1])]);
+        var r = Comparison.Summarise(result, "user-item", "d", Comparison.UserItem);
+        var probes = Comparison.Probes(r);
+        Assert.Equal([("Diffusion", "redraw"), ("Diffusion", "steps=1")], probes.Select(x => (x.Model, x.Probe)));
+        Assert.Equal(0.85, probes[0].Values["Jaccard@10"], 6);                  // mean over the two seeds
+        Assert.Equal(["Jaccard@10", "NDCG@10"], probes[0].Values.Keys.Order());
+        Assert.Equal(4, Comparison.ProbeFrame(r).Columns.Count);              // model, probe, Jaccard@10 and NDCG@10
+        Assert.Contains("Stochastic inference", Comparison.Markdown(r));
+    }
 }

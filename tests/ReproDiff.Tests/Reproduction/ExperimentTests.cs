@@ -18,6 +18,10 @@ public class ExperimentTests : IDisposable
         public readonly List<(string Model, int Seed)> Fits = [];
         public int? FailOnSeed;
         public bool StopByBudget;
+        /// <summary>Analyse tests (as the comparison does); every trial then has one probe, "redraw".</summary>
+        public bool Analyse;
+        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol) => !Analyse ? null :
+            lists => new TestAnalysis(new Dictionary<string, double[]>(), new Dictionary<string, double> { ["Users"] = lists.ByUser.Count });
         static readonly EvaluationProtocol P1 = EvaluationProtocol.Standard with { Name = "p1", Metrics = ["HR"], Ks = [10] };
         static readonly EvaluationProtocol P2 = EvaluationProtocol.Standard with { Name = "p2", Metrics = ["HR"], Ks = [10] };
         public override string Paper => "fake";
@@ -45,7 +49,20 @@ public class ExperimentTests : IDisposable
                 return new TrainingReport([], 1, null, study.StopByBudget ? "time budget (1 min)" : "max epochs", TimeSpan.Zero);
             }
             public override IReadOnlyList<(string Model, Func<Action<long[], int[,]>?, MetricSet> Test)> Test(EvaluationProtocol protocol) =>
-                [(model, _ => new MetricSet(new Dictionary<string, double> { ["HR@10"] = seed / 10.0 + (protocol.Name == "p2" ? 1 : 0) }, protocol, 1))];
+                [(model, onTop =>
+                {
+                    onTop?.Invoke([0, 1], new[,] { { 1, 2 }, { 3, 4 } });
+                    return new MetricSet(new Dictionary<string, double> { ["HR@10"] = seed / 10.0 + (protocol.Name == "p2" ? 1 : 0) }, protocol, 1);
+                })];
+            /// <summary>Another draw: user 0's list is the same, user 1's shares one of three items.</summary>
+            public override IReadOnlyList<Probe> Probes(string row, EvaluationProtocol protocol) =>
+            [
+                new("redraw", onTop =>
+                {
+                    onTop?.Invoke([0, 1], new[,] { { 2, 1 }, { 3, 5 } });
+                    return new MetricSet(new Dictionary<string, double> { ["HR@10"] = 0.5 }, protocol, 1);
+                }),
+            ];
             public override void Dispose() { }
         }
     }
@@ -67,6 +84,19 @@ public class ExperimentTests : IDisposable
         var a2 = r.Cells.Single(c => c.Model == "A" && c.Protocol.StartsWith("p2"));
         Assert.Equal(1.2, a2.OursMean, 6);
         Assert.Equal("no reference", a2.Verdict);
+    }
+
+    [Fact]
+    public void Probes_of_an_analysed_test_become_measures_of_its_row()
+    {
+        var plain = Run(new FakeStudy(), [1]);
+        Assert.All(plain.Runs.SelectMany(r => r.Results!), t => Assert.Null(t.Measures));   // no analysis, no probes run
+        var r = Run(new FakeStudy { Analyse = true }, [1]);
+        var m = r.Runs[0].Results![0].Measures!;
+        Assert.Equal(2, m["Users"]);
+        Assert.Equal(0.5, m["redraw: HR@10"]);
+        Assert.Equal(Math.Round((1 + 1 / 3.0) / 2, 5), m["redraw: Jaccard@10"]);          // {1,2} vs {2,1}: 1; {3,4} vs {3,5}: 1/3
+        Assert.True(m.ContainsKey("redraw: ms/1,000 users"));
     }
 
     [Fact]

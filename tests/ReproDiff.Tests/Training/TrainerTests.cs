@@ -91,6 +91,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void TimeBudgetValidatesTheEpochItStopsAtAndCheckpointsIt()
+    {
+        TorchRuntime.Seed(4);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-budget").FullName, "model");
+        var (model, opt) = Linear();
+        int calls = 0;
+        MetricSet Validate() { calls++; return new(new Dictionary<string, double> { ["Recall@1"] = 0.5 }, P, 1); }
+        var report = Trainer.Fit(model, [opt], _ => Batches(2), b => nn.functional.mse_loss(model.call(b.X), b.Y), Validate,
+            new TrainingOptions { MaxEpochs = 50, EvalEvery = 10, Metric = "Recall@1", TimeBudget = TimeSpan.Zero, CheckpointPath = path });
+        Assert.Equal(1, calls);                       // epoch 1 is no evaluation epoch (every 10), but the budget stops there
+        Assert.Equal(1, report.BestEpoch);
+        Assert.NotNull(report.Epochs.Single().Valid);
+        Assert.True(File.Exists(path + ".json") && File.Exists(path + ".best"));
+    }
+
+    [Fact]
     public void BadOptionsAreNamed()
     {
         var (model, opt) = Linear();
