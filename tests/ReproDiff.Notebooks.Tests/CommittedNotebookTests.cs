@@ -157,6 +157,12 @@ public partial class CommittedNotebookTests
             Assert.True(N("t-diffrec") > N("ease") && N("lt-diffrec") > N("ease"));
             Assert.True(N("ease") > N("diffrec") && N("ease") > N("multvae") && N("ease") > N("l-diffrec"));
             Assert.True(N("mostpopular") < N("lightgcn") && N("lightgcn") < N("l-diffrec"));
+            // Section 7's reading of the committed next-item probes: DiffuRec's lists stay, SeqDiffRec's change with the draw
+            Assert.True(r.Number("redraw_jaccard_diffurec") > 0.95, $"DiffuRec redraw Jaccard {r.Number("redraw_jaccard_diffurec")}");
+            Assert.True(r.Number("redraw_jaccard_seqdiffrec") < 0.5, $"SeqDiffRec redraw Jaccard {r.Number("redraw_jaccard_seqdiffrec")}");
+            Assert.True(r.Number("redraw_jaccard_seqdiffrec_one_step_k_4") < 0.5);
+            Assert.True(r.Number("ndcg_range_diffurec_reverse_steps") < 0.1 * r.Number("next_diffurec_ndcg@10"));
+            Assert.Equal("MostPopular", r.Text("next_best_model"));
         },
     };
 
