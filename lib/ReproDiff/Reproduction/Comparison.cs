@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using ReproDiff.Data;
 using ReproDiff.Evaluation;
@@ -74,15 +73,13 @@ public static class Comparison
         public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
         public override string NoReference(EvaluationProtocol protocol) => "none (comparison)";
 
-        /// <summary>Built once per loaded dataset (the study has one protocol), not once per seed.</summary>
-        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol) => analyses.GetValue(data, _ =>
+        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol)
         {
             var d = (InteractionDataset)data;
             var truth = Enumerable.Range(0, d.Users).Select(u => (IReadOnlySet<int>)d.Test.Row(u).ToArray().ToHashSet()).ToArray();
             var usersOf = UsersOf(Enumerable.Range(0, d.Users).Select(u => d.Train.Row(u).ToArray()), d.Items);
             return lists => Analyse(lists, truth, [("Recall", 20), ("NDCG", 20)], d.Items, usersOf, d.Users, shift: 0);
-        });
-        readonly ConditionalWeakTable<object, Func<Evaluator.TopLists, TestAnalysis>> analyses = new();
+        }
     }
 
     sealed class NextItemStudy : Study
@@ -106,15 +103,13 @@ public static class Comparison
         public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
         public override string NoReference(EvaluationProtocol protocol) => "none (comparison)";
 
-        /// <summary>Built once per loaded dataset (the study has one protocol), not once per seed.</summary>
-        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol) => analyses.GetValue(data, _ =>
+        public override Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol)
         {
             var d = (SequenceDataset)data;
             var truth = d.Test.Select(i => (IReadOnlySet<int>)new HashSet<int> { i - 1 }).ToArray();
             var usersOf = UsersOf(d.Train.Select(s => s.Select(i => i - 1).ToArray()), d.Items);
             return lists => Analyse(lists, truth, [("HR", 10), ("NDCG", 10)], d.Items, usersOf, d.Users, shift: 1);
-        });
-        readonly ConditionalWeakTable<object, Func<Evaluator.TopLists, TestAnalysis>> analyses = new();
+        }
     }
 
     /// <summary>Item i's sorted distinct users in training (the co-occurrence behind diversity, the counts behind popularity).</summary>

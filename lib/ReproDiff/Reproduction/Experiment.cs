@@ -137,6 +137,7 @@ public static class Experiment
         foreach (var dataset in datasets)
         {
             object? data = null;
+            Dictionary<EvaluationProtocol, Func<Evaluator.TopLists, TestAnalysis>?>? analyses = null; // built once per dataset
             foreach (var model in models)
                 foreach (var seed in seeds)
                 {
@@ -148,7 +149,8 @@ public static class Experiment
                         continue;
                     }
                     data ??= study.Load(root, dataset, profile);
-                    runs.Add(RunSeed(study, model, dataset, data, seed, profile, budget, dev, output, progress, cancel) with { Commit = environment.GitCommit });
+                    analyses ??= study.Protocols.ToDictionary(p => p, p => study.Analysis(data, p));
+                    runs.Add(RunSeed(study, model, dataset, data, analyses, seed, profile, budget, dev, output, progress, cancel) with { Commit = environment.GitCommit });
                     if (partial is not null) ReproductionJson.Save(Result(), partial);
                 }
         }
@@ -163,7 +165,7 @@ public static class Experiment
         return result;
     }
 
-    static SeedRun RunSeed(Study study, string model, string dataset, object data, int seed, string profile, TimeSpan? budget,
+    static SeedRun RunSeed(Study study, string model, string dataset, object data, IReadOnlyDictionary<EvaluationProtocol, Func<Evaluator.TopLists, TestAnalysis>?> analyses, int seed, string profile, TimeSpan? budget,
         torch.Device device, string? output, IProgress<string>? progress, CancellationToken cancel)
     {
         TorchRuntime.Seed(seed);
@@ -185,7 +187,7 @@ public static class Experiment
         var results = new List<TestResult>();
         foreach (var protocol in study.Protocols)
         {
-            var analysis = study.Analysis(data, protocol);
+            var analysis = analyses[protocol];
             foreach (var (row, test) in trial.Test(protocol))
             {
                 var lists = analysis is null ? null : new Evaluator.TopLists();
