@@ -16,6 +16,15 @@ public partial class CommittedNotebookTests
         return data;
     }
 
+    /// <summary>The worked solutions, one notebook per chapter in notebooks/solutions/ (run in our runner only).</summary>
+    public static TheoryData<string> Solutions()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(Path.Combine(NotebooksFolder, "solutions"), "*.ipynb").Order(StringComparer.Ordinal))
+            data.Add("solutions/" + Path.GetFileName(f));
+        return data;
+    }
+
     [GeneratedRegex("""#r\s+"nuget:\s*([^,"]+?)\s*(?:,\s*([^"]*?)\s*)?"\s*$""", RegexOptions.Multiline)]
     private static partial Regex Pin();
     [GeneratedRegex(@"(/work/|/tmp/|/root/|/home/|/Users/|(?<![A-Za-z])[A-Za-z]:\\[A-Za-z])")]
@@ -27,6 +36,24 @@ public partial class CommittedNotebookTests
     [Theory]
     [MemberData(nameof(Notebooks))]
     public void IsCommittedClean(string name)
+    {
+        var nb = AssertClean(name);
+        Assert.Contains(nb.Cells, c => !c.IsCode && c.Source.Contains("## Exercises"));
+        var solutions = Path.Combine(NotebooksFolder, "solutions", Path.GetFileNameWithoutExtension(name) + "-solutions.ipynb");
+        if (File.Exists(solutions))   // a chapter with a solutions notebook points the reader to it
+            Assert.Contains(nb.Cells, c => !c.IsCode && c.Source.Contains("solutions/" + Path.GetFileName(solutions)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Solutions))]
+    public void SolutionsAreCommittedClean(string name)
+    {
+        AssertClean(name);
+        Assert.True(File.Exists(Path.Combine(NotebooksFolder, Path.GetFileName(name).Replace("-solutions", ""))), $"{name} has no chapter");
+    }
+
+    /// <summary>No outputs, pinned packages, no machine paths, stable cell ids, one parameters cell defaulting to quick, a Summary.</summary>
+    static NotebookDocument AssertClean(string name)
     {
         var nb = NotebookDocument.Load(Path.Combine(NotebooksFolder, name));
         Assert.Equal(".net-csharp", (string?)nb.Json["metadata"]?["kernelspec"]?["name"]);
@@ -48,7 +75,7 @@ public partial class CommittedNotebookTests
         var parameters = NotebookParameters.Find(nb);
         Assert.Equal("\"quick\"", parameters.Literal("Profile"));
         Assert.Contains(nb.Cells, c => !c.IsCode && c.Source.Contains("## Summary"));
-        Assert.Contains(nb.Cells, c => !c.IsCode && c.Source.Contains("## Exercises"));
+        return nb;
     }
 
     /// <summary>What each notebook's quick run must show, beyond passing.</summary>
@@ -95,6 +122,9 @@ public partial class CommittedNotebookTests
         },
         ["02-wang2023-diffrec.ipynb"] = r =>
         {
+            // §1 reads the committed DAE row: inside DiffRec's seed interval (0.1088 against 0.1103)
+            Assert.Equal("True", r.Text("committed_dae_intervals_overlap"));
+            Assert.InRange(r.Number("committed_dae_ndcg@20") / r.Number("committed_diffrec_ndcg@20"), 0.95, 1.0);
             // On the synthetic users with planted interests, DiffRec must beat the most-popular floor by far.
             Assert.True(r.Number("synthetic-1_diffrec_recall@20") > 2 * r.Number("synthetic-1_popular_recall@20"),
                 $"DiffRec {r.Number("synthetic-1_diffrec_recall@20")} vs popular {r.Number("synthetic-1_popular_recall@20")}");
@@ -136,6 +166,45 @@ public partial class CommittedNotebookTests
             // The committed results: at least SASRec and GRU4Rec on Beauty, 6 official and 6 standard cells each.
             Assert.True(r.Number("table_cells") >= 24, $"table cells {r.Number("table_cells")}");
         },
+        // The worked solutions: what their text says, checked against what they compute.
+        ["solutions/00-diffusion-foundations-solutions.ipynb"] = r =>
+        {
+            // Exercise 1: the linear schedule leaves ᾱ_T ≈ e^−2.5 and a prior term of about a tenth of a nat; the cosine one none
+            Assert.InRange(r.Number("ex1_alphabar_T_linear"), 0.05, 0.12);
+            Assert.InRange(r.Number("ex1_prior_linear"), 0.05, 0.3);
+            Assert.True(r.Number("ex1_prior_cosine") < 1e-3 * r.Number("ex1_prior_linear"));
+            Assert.True(r.Number("ex2_max_rel_difference") < 1e-9);
+            Assert.True(r.Number("ex3_loss_ratio_x0_over_eps") > 10, $"x0/ε loss ratio {r.Number("ex3_loss_ratio_x0_over_eps")}");
+            Assert.True(r.Number("ex4_p_first_ten_share") > 0.1, $"first-ten share {r.Number("ex4_p_first_ten_share")}");   // uniform: 0.1
+            Assert.True(r.Number("ex5_within_3sigma_wide") < r.Number("ex5_within_3sigma_chapter"));
+            Assert.True(r.Number("ex6_share_near_input") > 0.5, $"near input {r.Number("ex6_share_near_input")}");
+        },
+        ["solutions/02-wang2023-diffrec-solutions.ipynb"] = r =>
+        {
+            Assert.True(r.Number("ex1_loss_ratio") > 50, $"weighted/plain loss {r.Number("ex1_loss_ratio")}");
+            Assert.True(r.Number("ex2_p_first_over_uniform") < 0.5, $"p_1 · T {r.Number("ex2_p_first_over_uniform")}");
+            Assert.Equal(r.Number("ex4_recall@20_official"), r.Number("ex3_recall@20_t0"), 9);   // T′ = 0 is the chapter's scoring
+            Assert.Equal(0, r.Number("ex4_users_without_test"));
+            Assert.Equal(r.Number("ex4_recall@20_official"), r.Number("ex4_recall@20_standard"), 9);
+            Assert.InRange(r.Number("ex5_ratio_min"), 1.5e6, 1.7e6);
+            Assert.InRange(r.Number("ex5_ratio_max"), 1.5e6, 1.7e6);
+            Assert.True(r.Number("ex5_ratio_vs_inverse_beta_tilde") < 1e-9);
+        },
+        ["solutions/03-li2023-diffurec-solutions.ipynb"] = r =>
+        {
+            Assert.Equal(1.0, r.Number("ex1_jaccard_delta_0"), 9);          // δ = 0: the noise never reaches the Transformer
+            Assert.Equal(0.0, r.Number("ex1_step_gap_delta_0"), 9);
+            Assert.True(r.Number("ex1_jaccard_delta_0.1") < r.Number("ex1_jaccard_released"));
+            Assert.True(r.Number("ex3_norm_ratio_last_over_first") < 1, "the MSE shrinks the embeddings");
+        },
+        ["solutions/04-comparison-solutions.ipynb"] = r =>
+        {
+            Assert.True(r.Number("ex1_p_unpaired") > r.Number("ex1_p_paired"));
+            Assert.True(r.Number("ex2_max_difference_library") < 1e-15);
+            Assert.True(r.Number("ex2_max_relative_difference_committed") < 0.01);
+            Assert.Equal(5, r.Number("ex3_seeds_to_halve"));
+            Assert.True(r.Number("ex4_mean_abs_b_ratio_10_over_10000") > 1);
+        },
         ["04-comparison.ipynb"] = r =>
         {
             // Section 2's live demonstration on the real split: EASE far above most-popular (committed run: NDCG@20 0.1165 vs 0.0721)
@@ -157,12 +226,20 @@ public partial class CommittedNotebookTests
             Assert.True(N("t-diffrec") > N("ease") && N("lt-diffrec") > N("ease"));
             Assert.True(N("ease") > N("diffrec") && N("ease") > N("multvae") && N("ease") > N("l-diffrec"));
             Assert.True(N("mostpopular") < N("lightgcn") && N("lightgcn") < N("l-diffrec"));
+            // Section 6 and the Summary on DAE: inside DiffRec's seed interval, by at most a few percent, at about a 25th of the test time
+            Assert.Equal("False", r.Text("diffrec_vs_dae_seed_separated"));
+            Assert.InRange(r.Number("diffrec_minus_dae"), -0.03 * N("diffrec"), 0.03 * N("diffrec"));
+            Assert.InRange(r.Number("diffrec_over_dae_test_time"), 15, 35);
             // Section 7's reading of the committed next-item probes: DiffuRec's lists stay, SeqDiffRec's change with the draw
             Assert.True(r.Number("redraw_jaccard_diffurec") > 0.95, $"DiffuRec redraw Jaccard {r.Number("redraw_jaccard_diffurec")}");
             Assert.True(r.Number("redraw_jaccard_seqdiffrec") < 0.5, $"SeqDiffRec redraw Jaccard {r.Number("redraw_jaccard_seqdiffrec")}");
             Assert.True(r.Number("redraw_jaccard_seqdiffrec_one_step_k_4") < 0.5);
             Assert.True(r.Number("ndcg_range_diffurec_reverse_steps") < 0.1 * r.Number("next_diffurec_ndcg@10"));
-            Assert.Equal("MostPopular", r.Text("next_best_model"));
+            // Section 7's reading of the accuracy table: SASRec first at about four times most-popular, no diffusion row above most-popular
+            Assert.Equal("SASRec", r.Text("next_best_model"));
+            Assert.InRange(r.Number("next_sasrec_ndcg@10") / r.Number("next_mostpopular_ndcg@10"), 3.5, 4.5);
+            Assert.True(r.Number("next_best_diffusion_ndcg@10") < r.Number("next_mostpopular_ndcg@10"));
+            Assert.InRange(r.Number("next_epoch_ratio_diffurec_over_sasrec"), 15, 25);               // "about 19"
         },
     };
 
@@ -200,6 +277,10 @@ public partial class CommittedNotebookTests
     [Theory]
     [MemberData(nameof(Notebooks))]
     public async Task RunsInTheQuickProfile(string name) => Check(name, await InRunner(name));
+
+    [Theory]
+    [MemberData(nameof(Solutions))]
+    public async Task SolutionsRunInTheQuickProfile(string name) => Check(name, await InRunner(name));
 
     [Theory]
     [MemberData(nameof(Notebooks))]

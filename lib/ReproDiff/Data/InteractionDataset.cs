@@ -36,6 +36,14 @@ public sealed class SparseMatrix
     /// <summary>A copy with the given per-entry weights (same sparsity pattern).</summary>
     public SparseMatrix WithValues(float[] values) => new(Rows, Columns, RowPointers, Indices, values);
 
+    /// <summary>The first <paramref name="rows"/> rows (same columns).</summary>
+    public SparseMatrix Head(int rows)
+    {
+        if (rows < 0 || rows > Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"Head: {rows} rows of a {Rows}-row matrix.");
+        var end = RowPointers[rows];
+        return new SparseMatrix(rows, Columns, RowPointers[..(rows + 1)], Indices[..end], Values?[..end]);
+    }
+
     /// <summary>Entry-wise union of two matrices of the same shape (duplicates kept once; values dropped).</summary>
     public SparseMatrix Union(SparseMatrix other)
     {
@@ -111,6 +119,17 @@ public sealed class InteractionDataset
         var card = DatasetCatalog.Get(name);
         if (card.Layout != "interactions") throw new ReproDiffException($"dataset '{name}' holds sequences, not a user × item matrix; use SequenceDataset.");
         return Load(root.DatasetFolder(name), card);
+    }
+
+    /// <summary>
+    /// The first <paramref name="users"/> users with every item, their splits and the item embeddings unchanged: a real
+    /// sample for quick runs (a notebook's quick profile). Item popularity is then counted over these users only.
+    /// </summary>
+    public InteractionDataset Head(int users)
+    {
+        if (users < 1) throw new ArgumentException($"Head: users must be positive, got {users}.");
+        if (users >= Users) return this;
+        return new InteractionDataset($"{Name} (first {users} users)", users, Items, Train.Head(users), Valid.Head(users), Test.Head(users), ItemEmbeddings);
     }
 
     /// <summary>

@@ -40,6 +40,12 @@ public sealed record DiffuRecOptions
     /// </summary>
     public bool ImportanceSampling { get; init; }
     public int MaxLength { get; init; } = 50;
+    /// <summary>
+    /// A deviation from the release, off by default: also mask the padded <em>keys</em> (an additive −1e9 on their
+    /// attention scores), as SASRec does. The release only blanks the padded query rows (<see cref="DiffuRecNetwork.Mask"/>),
+    /// so padded positions still enter every softmax (notebook 03, Exercise 4).
+    /// </summary>
+    public bool MaskPaddingKeys { get; init; }
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; }
     public int BatchSize { get; init; } = 512;
@@ -76,6 +82,7 @@ public sealed class DiffuRecApproximator : nn.Module<Tensor, Tensor, Tensor, Ten
 {
     readonly int hidden;
     readonly double lambda;
+    readonly bool maskPaddingKeys;
     readonly Sequential timeEmbed;
     readonly ModuleList<TransformerBlock> blocks;
     readonly UniformDropout dropout;
@@ -85,6 +92,7 @@ public sealed class DiffuRecApproximator : nn.Module<Tensor, Tensor, Tensor, Ten
     {
         hidden = o.Hidden;
         lambda = o.Lambda;
+        maskPaddingKeys = o.MaskPaddingKeys;
         timeEmbed = nn.Sequential(nn.Linear(o.Hidden, 4 * o.Hidden), nn.SiLU(), nn.Linear(4 * o.Hidden, o.Hidden));
         blocks = new ModuleList<TransformerBlock>(Enumerable.Range(0, o.Blocks).Select(_ => new TransformerBlock(o.Hidden, o.Heads, o.Dropout)).ToArray());
         dropout = new UniformDropout(o.Dropout);
@@ -106,7 +114,8 @@ public sealed class DiffuRecApproximator : nn.Module<Tensor, Tensor, Tensor, Ten
         var lam = LambdaSource?.Invoke(history.shape)                  // λ ~ N(δ, δ), fresh for every call, also at inference
             ?? randn_like(history).mul_(lambda).add_(lambda);
         var h = history + lam * x.unsqueeze(1);
-        for (int i = 0; i < blocks.Count; i++) h = blocks[i].forward(h, null, lastOnly: i == blocks.Count - 1, queryKeep: mask); // only x̂_0's row is used
+        using var keyMask = maskPaddingKeys ? mask.transpose(-1, -2).sub(1).mul_(1e9) : null;   // [B, 1, 1, L]: 0 real, −1e9 padding
+        for (int i = 0; i < blocks.Count; i++) h = blocks[i].forward(h, keyMask, lastOnly: i == blocks.Count - 1, queryKeep: mask); // only x̂_0's row is used
         return norm.call(dropout.call(h))[.., -1, ..];
     }
 }

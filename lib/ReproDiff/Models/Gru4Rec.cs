@@ -46,8 +46,12 @@ public sealed class Gru4Rec : NextItemModel
     public override nn.Module Network => network;
     protected override Embedding ItemEmbeddings => network.Items;
 
+    /// <summary>The GRU's state size (RecBole's <c>hidden_size</c>); the embedding size is <see cref="NextItemOptions.Hidden"/>.</summary>
+    public int GruHidden { get; }
+
     public Gru4Rec(int items, NextItemOptions? options = null, Device? device = null, int gruHidden = 128) : base(items, options ?? DefaultOptions, device)
     {
+        GruHidden = gruHidden;
         network = new Gru4RecNetwork(items, Options, gruHidden);
         network.to(Device);
     }

@@ -71,6 +71,59 @@ public static class Plots
         }));
 
     /// <summary>
+    /// Point clouds side by side, one panel each (small multiples), every panel on the same <paramref name="range"/> for
+    /// both axes and drawn square, so that distances read the same in every direction and every panel (a point cloud
+    /// in the plane). Panel titles stand above the panels; each panel has its own colour.
+    /// </summary>
+    public static Figure PointPanels(string title, string xTitle, string yTitle, IReadOnlyList<(string Title, Series Points)> panels, (double Min, double Max) range)
+    {
+        if (panels.Count == 0) throw new ArgumentException("no panels.", nameof(panels));
+        if (!(range.Max > range.Min)) throw new ArgumentException($"range ({range.Min}, {range.Max}) is empty.", nameof(range));
+        string[] colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+        const double gap = 0.03, panelPixels = 260, left = 60, right = 20, top = 70, bottom = 60;
+        int n = panels.Count;
+        var width = (panelPixels + 2 * gap * panelPixels * n) * n + left + right;
+        var layout = new JsonObject
+        {
+            ["title"] = new JsonObject { ["text"] = title },
+            ["width"] = Math.Round(width),
+            ["height"] = panelPixels + top + bottom,
+            ["showlegend"] = false,
+            ["margin"] = new JsonObject { ["l"] = left, ["r"] = right, ["t"] = top, ["b"] = bottom },
+        };
+        var annotations = new JsonArray();
+        var traces = new List<JsonObject>();
+        for (int k = 0; k < n; k++)
+        {
+            var suffix = k == 0 ? "" : (k + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            double from = (double)k / n + gap, to = (double)(k + 1) / n - gap;
+            var t = Trace(panels[k].Points, "markers");
+            t["xaxis"] = "x" + suffix;
+            t["yaxis"] = "y" + suffix;
+            t["opacity"] = 0.5;
+            t["marker"] = new JsonObject { ["size"] = 4, ["color"] = colours[k % colours.Length] };
+            traces.Add(t);
+            layout["xaxis" + suffix] = new JsonObject
+            {
+                ["domain"] = new JsonArray(from, to), ["range"] = new JsonArray(range.Min, range.Max), ["anchor"] = "y" + suffix,
+                ["title"] = new JsonObject { ["text"] = xTitle },
+            };
+            layout["yaxis" + suffix] = new JsonObject
+            {
+                ["range"] = new JsonArray(range.Min, range.Max), ["anchor"] = "x" + suffix, ["scaleanchor"] = "x" + suffix,
+                ["title"] = new JsonObject { ["text"] = k == 0 ? yTitle : "" },
+            };
+            annotations.Add(new JsonObject
+            {
+                ["text"] = panels[k].Title, ["showarrow"] = false, ["xref"] = "paper", ["yref"] = "paper",
+                ["x"] = (from + to) / 2, ["y"] = 1.0, ["xanchor"] = "center", ["yanchor"] = "bottom",
+            });
+        }
+        layout["annotations"] = annotations;
+        return new Figure(new JsonArray(traces.Cast<JsonNode?>().ToArray()), layout);
+    }
+
+    /// <summary>
     /// One labelled point per model, with ± error bars on both axes where given (e.g. the 95% interval over seeds); the
     /// label is drawn beside the point. <paramref name="logX"/> for costs that span orders of magnitude.
     /// </summary>

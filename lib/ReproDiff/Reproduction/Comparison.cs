@@ -15,8 +15,8 @@ namespace ReproDiff.Reproduction;
 /// on the same split, tested under the same protocol with the same seeds, and selected on validation by the same metric:
 /// <list type="bullet">
 /// <item>user × item (ML-1M clean and noisy, DiffRec's official protocol): DiffRec, T-DiffRec, L-DiffRec, LT-DiffRec and
-/// MultVAE with the settings Wang et al. released; LightGCN with its paper's defaults; EASE with λ chosen on validation;
-/// most-popular. Training rule for all: DiffRec's (validate every 5 epochs, stop after 20 epochs without a better
+/// MultVAE with the settings Wang et al. released; DAE, DiffRec without its diffusion (<see cref="Dae"/>); LightGCN with its
+/// paper's defaults; EASE with λ chosen on validation; most-popular. Training rule for all: DiffRec's (validate every 5 epochs, stop after 20 epochs without a better
 /// validation Recall@20, at most 1,000 epochs).</item>
 /// <item>next item (Beauty, Toys, Sports, Yelp; the first author's protocol of Du et al.: leave-one-out, full ranking with
 /// the history masked): DiffuRec, SeqDiffRec (Du et al.), SASRec, GRU4Rec with their papers' settings, most-popular.
@@ -45,13 +45,21 @@ public static class Comparison
     /// <summary>The quick profile of the next-item family: the first users of each dataset.</summary>
     public const int QuickUsers = 1000;
 
+    /// <summary>
+    /// DiffRec without its diffusion: the dataset's DiffRec preset with noise scale s = 0 and one step, so the same MLP
+    /// (input dropout 0.5) is trained to reconstruct x_0 by MSE and scores with one pass: the denoising autoencoder that
+    /// DiffRec reduces to without its Gaussian noise (the official code's <c>noise_scale = 0</c> path). It tests how much
+    /// the diffusion adds to DiffRec (notebook 02, §1).
+    /// </summary>
+    public static DiffRecOptions Dae(string dataset) => DiffRecOptions.Preset(dataset) with { NoiseScale = 0, Steps = 1 };
+
     /// <summary>The metric whose per-user values the paired tests compare, per family.</summary>
     public static string Primary(string family) => family == "user-item" ? "NDCG@20" : "NDCG@10";
 
     sealed class UserItemStudy : Study
     {
         public override string Paper => Comparison.Paper + "/user-item";
-        public override IReadOnlyList<string> Models { get; } = [.. Wang2023.Models, "LightGCN", "EASE", "MostPopular"];
+        public override IReadOnlyList<string> Models { get; } = [.. Wang2023.Models, "DAE", "LightGCN", "EASE", "MostPopular"];
         public override IReadOnlyList<string> Datasets => Wang2023.Datasets;
         public override IReadOnlyList<EvaluationProtocol> Protocols { get; } = [EvaluationProtocol.DiffRec];
         public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) => [("Recall", 10), ("Recall", 20), ("NDCG", 10), ("NDCG", 20)];
@@ -65,6 +73,7 @@ public static class Comparison
                 "LightGCN" => new LightGcn(d.Users, d.Items, device: device),
                 "EASE" => new Ease(device: device),
                 "MostPopular" => new MostPopular(device),
+                "DAE" => new DiffRec(d.Items, Dae(dataset), device),
                 _ => Wang2023.Create(model, dataset, d, device),
             };
             return Trial.UserItem(model, m, d, EvaluationProtocol.DiffRec);

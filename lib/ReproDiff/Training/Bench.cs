@@ -23,6 +23,23 @@ public sealed record BenchResult(
     [JsonPropertyName("eval_users_timed")] public int? EvalUsers { get; init; }
     /// <summary>The allocator setting of the process (<see cref="TorchRuntime.RetainFreedMemory"/>); it moves both speed and peak memory.</summary>
     [JsonPropertyName("allocator")] public string Allocator { get; init; } = TorchRuntime.Allocator;
+
+    /// <summary>Counted work of one training epoch, GFLOP (<see cref="Flops.Of"/>); null for a model not counted yet.</summary>
+    [JsonPropertyName("train_gflop_per_epoch")] public double? TrainGflopPerEpoch { get; init; }
+    /// <summary>Counted work of one validation pass, GFLOP.</summary>
+    [JsonPropertyName("eval_gflop")] public double? EvalGflop { get; init; }
+    /// <summary>This machine's fp32 and bf16 matmul throughput, GFLOP/s (<see cref="Flops.MatmulGflops"/>); bf16 only where the hardware has it.</summary>
+    [JsonPropertyName("matmul_fp32_gflops")] public double? MatmulFp32Gflops { get; init; }
+    [JsonPropertyName("matmul_bf16_gflops")] public double? MatmulBf16Gflops { get; init; }
+
+    /// <summary>Achieved GFLOP/s of training and evaluation, and their share of the fp32 matmul throughput.</summary>
+    [JsonPropertyName("train_gflops")] public double? TrainGflops => Rate(TrainGflopPerEpoch, SecPerEpochMedian);
+    [JsonPropertyName("eval_gflops")] public double? EvalGflops => Rate(EvalGflop, EvalSec);
+    [JsonPropertyName("train_share_of_fp32_matmul")] public double? TrainShare => Share(TrainGflops);
+    [JsonPropertyName("eval_share_of_fp32_matmul")] public double? EvalShare => Share(EvalGflops);
+
+    static double? Rate(double? gflop, double seconds) => gflop is { } g && seconds > 0 ? Math.Round(g / seconds, 1) : null;
+    double? Share(double? gflops) => gflops is { } g && MatmulFp32Gflops is { } peak && peak > 0 ? Math.Round(g / peak, 3) : null;
 }
 
 /// <summary>Times N training epochs (no evaluation inside) and one full validation evaluation with the official protocol.</summary>
@@ -33,15 +50,10 @@ public static class Bench
     public static BenchResult Run(string model, string dataset, int epochs, string device, int? threads, DataRoot root, int seed = 1, int? evalUsers = null)
     {
         if (epochs < 1) throw new ReproDiffException($"--epochs {epochs}: must be at least 1.");
+        var (sequential, seqDiffRec) = Validate(model, dataset);
         var dev = TorchRuntime.ResolveDevice(device);
         var usedThreads = TorchRuntime.SetThreads(threads);
         TorchRuntime.Seed(seed);
-        var seqDiffRec = Reproduction.Du2023.Options(model, dataset); // SeqDiffRec or an ablation "SeqDiffRec/Name=value/…"
-        if (!Models.Contains(model) && seqDiffRec is null) throw new ReproDiffException($"--model {model}: bench supports {string.Join(", ", Models)} so far.");
-        var sequential = seqDiffRec is not null || Reproduction.Du2023.Models.Contains(model);
-        if (sequential != (DatasetCatalog.Get(dataset).Layout == "sequences"))
-            throw new ReproDiffException($"--model {model} is a {(sequential ? "next-item" : "user × item")} model but --dataset {dataset} holds " +
-                $"{(sequential ? "a user × item matrix" : "sequences")}; its datasets: {string.Join(", ", sequential ? Reproduction.Li2023.Datasets : Reproduction.Wang2023.Datasets)}.");
         if (sequential) return RunSequential(model, seqDiffRec, dataset, epochs, dev, usedThreads, root, seed, evalUsers);
         var data = InteractionDataset.Load(root, dataset);
         using var m = Reproduction.Wang2023.Create(model, dataset, data, dev);
@@ -50,9 +62,36 @@ public static class Bench
         Evaluator.Evaluate(m.Score, data, test: false, EvaluationProtocol.DiffRec);
         watch.Stop();
         var spe = report.SecondsPerEpochMedian;
+        var work = Flops.Of(m, data);
         return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), usedThreads, epochs, Math.Round(spe, 4),
             Math.Round(watch.Elapsed.TotalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
-            Math.Round(data.Users / spe, 1));
+            Math.Round(data.Users / spe, 1))
+        { TrainGflopPerEpoch = work is null ? null : Math.Round(work.TrainPerEpoch / 1e9, 2), EvalGflop = work is null ? null : Math.Round(work.EvalPass / 1e9, 2) };
+    }
+
+    /// <summary>
+    /// The machine's fp32 matmul throughput on <paramref name="device"/> with <paramref name="threads"/> (GFLOP/s), and bf16's
+    /// where the hardware multiplies bf16 (a CPU with AVX512-BF16 or AMX, or CUDA): the ceiling bench's figures are read against.
+    /// </summary>
+    public static (double Fp32, double? Bf16) Calibrate(string device, int? threads)
+    {
+        var dev = TorchRuntime.ResolveDevice(device);
+        TorchRuntime.SetThreads(threads);
+        var fp32 = Math.Round(Flops.MatmulGflops(dev), 1);
+        double? bf16 = dev.type == TorchSharp.DeviceType.CUDA || Flops.CpuHasBf16() ? Math.Round(Flops.MatmulGflops(dev, TorchSharp.torch.ScalarType.BFloat16), 1) : null;
+        return (fp32, bf16);
+    }
+
+    /// <summary>Checks that bench knows <paramref name="model"/> and that <paramref name="dataset"/> has its layout; says whether it is a next-item model.</summary>
+    public static (bool Sequential, SeqDiffRecOptions? SeqDiffRec) Validate(string model, string dataset)
+    {
+        var seqDiffRec = Reproduction.Du2023.Options(model, dataset); // SeqDiffRec or an ablation "SeqDiffRec/Name=value/…"
+        if (!Models.Contains(model) && seqDiffRec is null) throw new ReproDiffException($"--model {model}: bench supports {string.Join(", ", Models)} so far.");
+        var sequential = seqDiffRec is not null || Reproduction.Du2023.Models.Contains(model);
+        if (sequential != (DatasetCatalog.Get(dataset).Layout == "sequences"))
+            throw new ReproDiffException($"--model {model} is a {(sequential ? "next-item" : "user × item")} model but --dataset {dataset} holds " +
+                $"{(sequential ? "a user × item matrix" : "sequences")}; its datasets: {string.Join(", ", sequential ? Reproduction.Li2023.Datasets : Reproduction.Wang2023.Datasets)}.");
+        return (sequential, seqDiffRec);
     }
 
     /// <summary>
@@ -74,6 +113,7 @@ public static class Bench
         watch.Stop();
         var spe = report.SecondsPerEpochMedian;
         var evalSeconds = watch.Elapsed.TotalSeconds * data.Users / evalData.Users;
+        var work = Flops.Of(m, data);
         long examples = model switch
         {
             "DiffuRec" => data.Train.Sum(s => (long)s.Length - 1),
@@ -82,7 +122,11 @@ public static class Bench
         };
         return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), threads, epochs, Math.Round(spe, 4),
             Math.Round(evalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
-            Math.Round(examples / spe, 1)) { EvalUsers = evalData.Users };
+            Math.Round(examples / spe, 1))
+        {
+            EvalUsers = evalData.Users,
+            TrainGflopPerEpoch = work is null ? null : Math.Round(work.TrainPerEpoch / 1e9, 2), EvalGflop = work is null ? null : Math.Round(work.EvalPass / 1e9, 2),
+        };
     }
 
     /// <summary>The training examples SeqDiffRec's epoch runs over (every prefix, or the windows), as its Fit builds them.</summary>

@@ -20,7 +20,7 @@ public class CliTests
     [InlineData(new[] { "bench", "--model", "DiffRec", "--dataset", "nope" }, "unknown dataset 'nope'")]
     [InlineData(new[] { "verify", "/no/such.json" }, "/no/such.json: file not found.")]
     [InlineData(new[] { "compare", "--family", "graph" }, "Argument 'graph' not recognized. Must be one of")]
-    [InlineData(new[] { "compare", "--family", "user-item", "--models", "SASRec" }, "--model SASRec: comparison/user-item supports DiffRec, T-DiffRec, L-DiffRec, LT-DiffRec, MultVAE, LightGCN, EASE, MostPopular.")]
+    [InlineData(new[] { "compare", "--family", "user-item", "--models", "SASRec" }, "--model SASRec: comparison/user-item supports DiffRec, T-DiffRec, L-DiffRec, LT-DiffRec, MultVAE, DAE, LightGCN, EASE, MostPopular.")]
     [InlineData(new[] { "compare", "--family", "next-item", "--datasets", "diffrec-ml-1m-clean" }, "--datasets diffrec-ml-1m-clean: the next-item family runs diffurec-amazon-beauty, diffurec-toys, s3rec-sports, s3rec-yelp.")]
     [InlineData(new[] { "compare", "--family", "user-item", "--budget-minutes", "0" }, "--budget-minutes 0: must be positive.")]
     [InlineData(new[] { "notebooks", "run", "/no/such.ipynb" }, "/no/such.ipynb: notebook not found.")]

@@ -62,6 +62,21 @@ public class DatasetReaderTests
     }
 
     [Fact]
+    public void HeadKeepsTheFirstUsersAndEveryItem()
+    {
+        var d = InteractionDataset.Load(Folder(("train.tsv", "user\titem\n0\t0\n0\t1\n1\t2\n2\t3\n"), ("valid.tsv", "user\titem\n1\t1\n2\t0\n"), ("test.tsv", "user\titem\n0\t3\n2\t2\n")));
+        var h = d.Head(2);
+        Assert.Equal((2, 4), (h.Users, h.Items));
+        Assert.Equal([0, 1, 2], h.Train.Indices);
+        Assert.Equal([0, 2, 3], h.Train.RowPointers);
+        Assert.Equal([1], h.Valid.Indices);
+        Assert.Equal([3], h.Test.Indices);
+        Assert.Equal([0.1f, 1.0f, 0.1f], h.TimeWeightedTrain(0.1).Values!);
+        Assert.Same(d, d.Head(3));
+        Assert.Throws<ArgumentException>(() => d.Head(0));
+    }
+
+    [Fact]
     public void LeftPadKeepsTheLastItems()
     {
         Assert.Equal([0, 0, 1, 2], SequenceDataset.LeftPad([1, 2], 4));

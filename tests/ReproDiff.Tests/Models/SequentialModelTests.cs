@@ -64,6 +64,26 @@ public class SequentialModelTests
     }
 
     [Fact]
+    public void DiffuRec_key_masking_changes_only_histories_with_padding()
+    {
+        // the same weights with and without MaskPaddingKeys: a full history gives the same x̂_0, a padded one does not
+        var o = new DiffuRecOptions { Hidden = 8, Blocks = 2, Heads = 2, MaxLength = 4, Lambda = 0 };
+        TorchRuntime.Seed(3);
+        using var released = new DiffuRec(6, o);
+        TorchRuntime.Seed(3);
+        using var masked = new DiffuRec(6, o with { MaskPaddingKeys = true });
+        released.Network.eval(); masked.Network.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var s = tensor(new long[,] { { 1, 2, 3, 4 }, { 0, 0, 5, 6 } });
+        var (xt, t) = (randn(2, 8), tensor(new long[] { 3, 3 }));
+        var a = released.Approximator(released.Network.History(s), DiffuRecNetwork.Mask(s))(xt, t);
+        var b = masked.Approximator(masked.Network.History(s), DiffuRecNetwork.Mask(s))(xt, t);
+        Assert.True(a[0].allclose(b[0], rtol: 1e-5, atol: 1e-6), "no padding: identical");
+        Assert.False(a[1].allclose(b[1], rtol: 1e-3, atol: 1e-4), "padding: the padded keys no longer enter the softmax");
+    }
+
+    [Fact]
     public void DiffuRec_learns_synthetic_sequences_and_scores_every_item()
     {
         TorchRuntime.Seed(1);

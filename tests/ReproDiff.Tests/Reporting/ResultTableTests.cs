@@ -59,6 +59,26 @@ public class ResultTableTests
     }
 
     [Fact]
+    public void PointPanelsGiveEachPanelItsOwnSquareAxesOnOneRange()
+    {
+        var fig = Plots.PointPanels("ring", "x₁", "x₂", [("data", new Series("d", [0.0, 1.0], [1.0, 0.0])), ("model", new Series("m", [2.0], [2.0]))], (-3, 3));
+        Assert.Equal(2, fig.Data.Count);
+        Assert.Equal(["x", "x2"], fig.Data.Select(t => (string)t!["xaxis"]!));
+        Assert.Equal(["y", "y2"], fig.Data.Select(t => (string)t!["yaxis"]!));
+        foreach (var (x, y) in new[] { ("xaxis", "yaxis"), ("xaxis2", "yaxis2") })
+        {
+            Assert.Equal([-3.0, 3.0], fig.Layout[x]!["range"]!.AsArray().Select(v => (double)v!));
+            Assert.Equal([-3.0, 3.0], fig.Layout[y]!["range"]!.AsArray().Select(v => (double)v!));
+            Assert.Equal(x.Replace("axis", ""), (string)fig.Layout[y]!["scaleanchor"]!);   // one unit is as long on y as on x
+        }
+        var first = fig.Layout["xaxis"]!["domain"]!.AsArray().Select(v => (double)v!).ToArray();
+        var second = fig.Layout["xaxis2"]!["domain"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.True(first[1] < second[0], "panels overlap");
+        Assert.Equal(["data", "model"], fig.Layout["annotations"]!.AsArray().Select(a => (string)a!["text"]!));
+        Assert.Throws<ArgumentException>(() => Plots.PointPanels("p", "x", "y", [], (0, 1)));
+    }
+
+    [Fact]
     public void FiguresArePlotlyJsonWithErrorBarsAndTheFirstFragmentCarriesTheLibrary()
     {
         var fig = Plots.Bars("b", "Recall@20", ["a", "b"], [new BarGroup("ours", [0.1, 0.2], [0.01, 0.02])]);

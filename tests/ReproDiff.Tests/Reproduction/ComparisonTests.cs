@@ -1,5 +1,6 @@
 using ReproDiff.Data;
 using ReproDiff.Evaluation;
+using ReproDiff.Models;
 using ReproDiff.Reproduction;
 using ReproDiff.Runtime;
 
@@ -15,6 +16,23 @@ public class ComparisonTests
         var empty = SparseMatrix.FromPairs(3, 4, [], []);
         var test = SparseMatrix.FromPairs(3, 4, [0, 1], [2, 3]);
         return new InteractionDataset("tiny", 3, 4, train, empty, test);
+    }
+
+    [Fact]
+    public void DaeIsDiffRecsNetworkWithoutItsDiffusion()
+    {
+        var preset = DiffRecOptions.Preset("diffrec-ml-1m-clean");
+        var o = Comparison.Dae("diffrec-ml-1m-clean");
+        Assert.Equal((0.0, 1), (o.NoiseScale, o.Steps));
+        Assert.Equal(preset.Dims, o.Dims);
+        Assert.Equal((preset.Dropout, preset.LearningRate, preset.BatchSize, preset.Reweight), (o.Dropout, o.LearningRate, o.BatchSize, o.Reweight));
+        using var m = new DiffRec(4, o);
+        Assert.Null(m.Diffusion);
+        m.SetInput(Tiny());
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        m.Denoiser.eval();
+        var once = m.Denoiser.call(DiffRec.Dense(Tiny().Train, TorchSharp.torch.CPU), TorchSharp.torch.zeros(3, TorchSharp.torch.int64));
+        Assert.True(once.allclose(m.Score([0, 1, 2])), "DAE scores with one pass of the MLP at step 0");
     }
 
     [Fact]

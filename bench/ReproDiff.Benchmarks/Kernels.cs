@@ -1,0 +1,144 @@
+// The hot kernels of the package, at the shapes the real runs use, so that a speed regression shows in numbers
+// (issue 16). Each benchmark runs in the process (no generated child project: the TorchSharp natives of this build
+// output carry the GLIBCXX fix) with libtorch's default threads, and reports its time and, where the work is a stack of
+// matrix products, the GFLOP/s it achieves (the GFLOP/s column: the counted work of Program.Counted over the mean time).
+using BenchmarkDotNet.Attributes;
+using ReproDiff.Data;
+using ReproDiff.Evaluation;
+using ReproDiff.Models;
+using ReproDiff.Runtime;
+using ReproDiff.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ReproDiff.Benchmarks;
+
+/// <summary>DiffRec's denoiser on ML-1M's shape (2,810 items, dims [200, 600]), one batch of 400 users.</summary>
+[InProcess]
+public class DiffRecDenoiserBench
+{
+    public const int Users = 400, Items = 2810;
+    public static readonly int[] Dims = [200, 600];
+    DiffRecDenoiser net = null!;
+    optim.Optimizer optimizer = null!;
+    Tensor x = null!, t = null!;
+
+    /// <summary>GFLOP of one forward pass of the batch (2 flops per multiply-add of every Linear).</summary>
+    public static double ForwardGflop()
+    {
+        using var net = new DiffRecDenoiser(Items, Dims, 10, 0.5);
+        return 2.0 * Users * Flops.LinearMacs(net) / 1e9;
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchRuntime.RetainFreedMemory();
+        TorchRuntime.Seed(1);
+        net = new DiffRecDenoiser(Items, Dims, 10, 0.5);
+        optimizer = optim.AdamW(net.parameters(), lr: 1e-3);
+        x = rand(Users, Items).lt(0.024).to_type(float32).DetachFromDisposeScope();   // ML-1M's density: about 68 of 2,810 items
+        t = randint(0, 40, [Users], dtype: int64).DetachFromDisposeScope();
+    }
+
+    /// <summary>One reverse step of evaluation: the forward pass without gradients (the validation pass runs 40 per user).</summary>
+    [Benchmark]
+    public void EvalStep()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        net.eval();
+        net.call(x, t);
+    }
+
+    /// <summary>One training step: forward, MSE to x_0, backward, AdamW.</summary>
+    [Benchmark]
+    public void TrainStep()
+    {
+        using var scope = NewDisposeScope();
+        net.train();
+        var loss = (net.call(x, t) - x).square().mean();
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() { x.Dispose(); t.Dispose(); optimizer.Dispose(); net.Dispose(); }
+}
+
+/// <summary>One pre-norm Transformer block at DiffuRec's shape (batch 512, 50 positions, width 128, 4 heads).</summary>
+[InProcess]
+public class TransformerBlockBench
+{
+    public const int Batch = 512, Length = 50, Hidden = 128, Heads = 4;
+    TransformerBlock block = null!;
+    Tensor h = null!;
+
+    /// <summary>GFLOP of one forward pass over every position (<see cref="Flops.BlockMacs"/>).</summary>
+    public static double ForwardGflop() => 2.0 * Batch * Flops.BlockMacs(Length, Length, Hidden) / 1e9;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchRuntime.RetainFreedMemory();
+        TorchRuntime.Seed(1);
+        block = new TransformerBlock(Hidden, Heads, 0.1);
+        h = randn(Batch, Length, Hidden).DetachFromDisposeScope();
+    }
+
+    /// <summary>Inference: every position, the fused attention kernel.</summary>
+    [Benchmark]
+    public void Forward()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        block.eval();
+        block.forward(h, null, lastOnly: false);
+    }
+
+    /// <summary>Training: forward with dropout (attention spelled out), then the backward pass of a scalar loss.</summary>
+    [Benchmark]
+    public void ForwardBackward()
+    {
+        using var scope = NewDisposeScope();
+        block.train();
+        block.zero_grad();
+        block.forward(h, null, lastOnly: false).square().mean().backward();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() { h.Dispose(); block.Dispose(); }
+}
+
+/// <summary>
+/// Full ranking with the history masked, as every evaluation does: 512 users' scores over Beauty's 12,102 item ids,
+/// each user's ~9 seen items set to −∞, then the top 20 (<see cref="Evaluator.Recommend"/>).
+/// </summary>
+[InProcess]
+public class TopKBench
+{
+    const int Users = 512, Items = 12102, Seen = 9, K = 20;
+    Tensor scores = null!;
+    SparseMatrix history = null!;
+    long[] users = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchRuntime.RetainFreedMemory();
+        TorchRuntime.Seed(1);
+        scores = randn(Users, Items).DetachFromDisposeScope();
+        var rng = new Random(1);
+        var rows = Enumerable.Range(0, Users).SelectMany(u => Enumerable.Repeat(u, Seen)).ToArray();
+        history = SparseMatrix.FromPairs(Users, Items, rows, rows.Select(_ => rng.Next(Items)).ToArray());
+        users = Enumerable.Range(0, Users).Select(u => (long)u).ToArray();
+    }
+
+    /// <summary>The copy of the scores stands for the model's output (the masking writes into it).</summary>
+    [Benchmark]
+    public int[][] MaskedTopK() => Evaluator.Recommend(_ => scores.clone(), users, K, [history]);
+
+    [GlobalCleanup]
+    public void Cleanup() => scores.Dispose();
+}
