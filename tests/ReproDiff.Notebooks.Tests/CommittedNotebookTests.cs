@@ -125,15 +125,19 @@ public partial class CommittedNotebookTests
             // §1 reads the committed DAE row: inside DiffRec's seed interval (0.1088 against 0.1103)
             Assert.Equal("True", r.Text("committed_dae_intervals_overlap"));
             Assert.InRange(r.Number("committed_dae_ndcg@20") / r.Number("committed_diffrec_ndcg@20"), 0.95, 1.0);
-            // On the synthetic users with planted interests, DiffRec must beat the most-popular floor by far.
-            Assert.True(r.Number("synthetic-1_diffrec_recall@20") > 2 * r.Number("synthetic-1_popular_recall@20"),
-                $"DiffRec {r.Number("synthetic-1_diffrec_recall@20")} vs popular {r.Number("synthetic-1_popular_recall@20")}");
-            Assert.True(r.Number("synthetic-1_tdiffrec_recall@20") > 2 * r.Number("synthetic-1_popular_recall@20"));
+            // On the first 1,000 real ML-1M users, short training clears the most-popular floor by far (measured: 0.176 vs 0.113)
+            Assert.True(r.Number("diffrec_recall@20") > 1.4 * r.Number("popular_recall@20"),
+                $"DiffRec {r.Number("diffrec_recall@20")} vs popular {r.Number("popular_recall@20")}");
+            Assert.True(r.Number("tdiffrec_recall@20") > 1.4 * r.Number("popular_recall@20"));
+            // §7: the quick L-DiffRec stays near that floor (measured: 0.117 vs 0.113), below DiffRec
+            Assert.InRange(r.Number("ldiffrec_recall@20") / r.Number("popular_recall@20"), 0.8, 1.25);
+            Assert.True(r.Number("ldiffrec_recall@20") < r.Number("diffrec_recall@20"));
             Assert.True(r.Number("best_epoch") >= 5);
-            Assert.True(r.Number("synthetic-1_ldiffrec_recall@20") > 1.5 * r.Number("synthetic-1_popular_recall@20"),
-                $"L-DiffRec {r.Number("synthetic-1_ldiffrec_recall@20")} vs popular {r.Number("synthetic-1_popular_recall@20")}");
-            // Smaller than DiffRec even on 400 items (on ML-1M's 2,810 items it is under half: LDiffRecTests).
-            Assert.True(r.Number("ldiffrec_parameters") < r.Number("diffrec_parameters"));
+            // §6: at s = 0.1 the 40-step chain falls far below the small-noise runs, near or below most-popular (0.098 vs 0.160, 0.113)
+            Assert.True(r.Number("grid_recall@20_T40_s0.1") < 0.75 * r.Number("grid_recall@20_T40_s0.0001"));
+            Assert.True(r.Number("grid_recall@20_T40_s0.1") < 1.1 * r.Number("popular_recall@20"));
+            // L-DiffRec is about half of DiffRec on ML-1M's 2,810 items
+            Assert.InRange(r.Number("ldiffrec_parameters") / r.Number("diffrec_parameters"), 0.4, 0.6);
             // The committed full-profile results: at least DiffRec and T-DiffRec on clean and noisy ML-1M (4 metrics each).
             Assert.True(r.Number("table_cells") >= 16, $"table cells {r.Number("table_cells")}");
             // the training step and the reverse chain written out in the notebook are the library's
@@ -174,28 +178,46 @@ public partial class CommittedNotebookTests
             Assert.InRange(r.Number("ex1_prior_linear"), 0.05, 0.3);
             Assert.True(r.Number("ex1_prior_cosine") < 1e-3 * r.Number("ex1_prior_linear"));
             Assert.True(r.Number("ex2_max_rel_difference") < 1e-9);
-            Assert.True(r.Number("ex3_loss_ratio_x0_over_eps") > 10, $"x0/ε loss ratio {r.Number("ex3_loss_ratio_x0_over_eps")}");
-            Assert.True(r.Number("ex4_p_first_ten_share") > 0.1, $"first-ten share {r.Number("ex4_p_first_ten_share")}");   // uniform: 0.1
-            Assert.True(r.Number("ex5_within_3sigma_wide") < r.Number("ex5_within_3sigma_chapter"));
-            Assert.True(r.Number("ex6_share_near_input") > 0.5, $"near input {r.Number("ex6_share_near_input")}");
+            // Exercise 3: the reweighted x0 model is a much worse generator (measured: 32% within 3σ against 93%)
+            Assert.True(r.Number("ex3_within_3sigma_x0_reweighted") < 0.6 * r.Number("ex3_within_3sigma_eps"));
+            // Exercise 4: the sampler favours the low-noise half of the chain (measured: 71%), sample quality about unchanged
+            Assert.True(r.Number("ex4_p_last_half_share") < 0.4, $"last-half share {r.Number("ex4_p_last_half_share")}");
+            Assert.InRange(r.Number("ex4_p_max_step"), 2, 25);
+            Assert.InRange(r.Number("ex4_within_3sigma_importance") - r.Number("ex3_within_3sigma_eps"), -0.1, 0.1);
+            // Exercise 5: most of the eight latent dimensions stay at the prior; the samples stay below the diffusion model's
+            Assert.True(r.Number("ex5_unused_latents_wide") >= 4, $"unused latents {r.Number("ex5_unused_latents_wide")}");
+            Assert.True(r.Number("ex5_within_3sigma_wide") < 0.6 * r.Number("ex3_within_3sigma_eps"));
+            // Exercise 6: the chain from data does not stay near its inputs (measured: mean move 3.0, 4% within 0.5)
+            Assert.True(r.Number("ex6_share_near_input") < 0.2 && r.Number("ex6_mean_move") > 1);
         },
         ["solutions/02-wang2023-diffrec-solutions.ipynb"] = r =>
         {
             Assert.True(r.Number("ex1_loss_ratio") > 50, $"weighted/plain loss {r.Number("ex1_loss_ratio")}");
             Assert.True(r.Number("ex2_p_first_over_uniform") < 0.5, $"p_1 · T {r.Number("ex2_p_first_over_uniform")}");
             Assert.Equal(r.Number("ex4_recall@20_official"), r.Number("ex3_recall@20_t0"), 9);   // T′ = 0 is the chapter's scoring
+            Assert.True(r.Number("ex3_noise_std_half") < 0.01);
             Assert.Equal(0, r.Number("ex4_users_without_test"));
-            Assert.Equal(r.Number("ex4_recall@20_official"), r.Number("ex4_recall@20_standard"), 9);
+            Assert.Equal(r.Number("ex4_recall@20_official"), r.Number("ex4_recall@20_standard"), 4);   // the official protocol rounds to 4 decimals
             Assert.InRange(r.Number("ex5_ratio_min"), 1.5e6, 1.7e6);
             Assert.InRange(r.Number("ex5_ratio_max"), 1.5e6, 1.7e6);
             Assert.True(r.Number("ex5_ratio_vs_inverse_beta_tilde") < 1e-9);
+            // ε-prediction fails outright here (measured: Recall@20 0.006 against 0.174)
+            Assert.True(r.Number("ex5_recall@20_epsilon") < 0.2 * r.Number("ex1_recall@20_weighted"));
         },
         ["solutions/03-li2023-diffurec-solutions.ipynb"] = r =>
         {
             Assert.Equal(1.0, r.Number("ex1_jaccard_delta_0"), 9);          // δ = 0: the noise never reaches the Transformer
             Assert.Equal(0.0, r.Number("ex1_step_gap_delta_0"), 9);
-            Assert.True(r.Number("ex1_jaccard_delta_0.1") < r.Number("ex1_jaccard_released"));
-            Assert.True(r.Number("ex3_norm_ratio_last_over_first") < 1, "the MSE shrinks the embeddings");
+            Assert.True(r.Number("ex1_jaccard_delta_0.1") < r.Number("ex1_jaccard_released") - 0.05);
+            // Exercise 2's reading of the schedules
+            Assert.True(r.Number("ex2_half_noise_step_cosine") > r.Number("ex2_half_noise_step_linear") + 4);
+            Assert.True(r.Number("ex2_first_step_noise_sqrt") > 10 * r.Number("ex2_first_step_noise_truncated"));
+            Assert.True(r.Number("ex2_first_step_noise_truncated") > 3 * r.Number("ex2_first_step_noise_linear"));
+            // Exercise 3: the MSE shrinks the embeddings and ranks far worse (measured: 12 against 46 HR@10)
+            Assert.True(r.Number("ex3_norm_ratio_last_over_first") < 0.5);
+            Assert.True(r.Number("ex3_hr@10_mse") < 0.5 * r.Number("ex3_hr@10_ce"));
+            // Exercise 5: one call of f_θ from either start ranks like the full chain (measured: Jaccard 0.987 and 0.992)
+            Assert.True(r.Number("ex5_jaccard_one_step_from_noise") > 0.9 && r.Number("ex5_jaccard_one_step_from_answer") > 0.9);
         },
         ["solutions/04-comparison-solutions.ipynb"] = r =>
         {

@@ -17,11 +17,14 @@ public sealed class JupyterFactAttribute : FactAttribute
     }
 }
 
-/// <summary>The Jupyter path readers use: a .net-csharp kernelspec starting the pinned kernel, `jupyter nbconvert --execute`.</summary>
+/// <summary>
+/// The Jupyter path readers use: a .net-csharp kernelspec starting the pinned kernel, `jupyter nbconvert --execute`, on
+/// notebook 04 (real data, DataFrames, charts; the quickest chapter, so the path costs CI little).
+/// </summary>
 public class JupyterTests
 {
     [JupyterFact]
-    public async Task Notebook02RunsUnderJupyterAndRecordsWhatTheRunnerRecords()
+    public async Task Notebook04RunsUnderJupyterAndRecordsWhatTheRunnerRecords()
     {
         await CommittedNotebookTests.KernelSetup.Value;
         var repo = Runtime.RepositoryLocator.FindRoot()!;
@@ -30,7 +33,7 @@ public class JupyterTests
         var (code, output) = await NotebookSetup.RunAsync(repo, ["tool", "run", "dotnet-interactive", "--", "jupyter", "install", "--path", kernels]);
         Assert.True(code == 0, output);
 
-        var notebook = Path.Combine(repo, "notebooks", "02-wang2023-diffrec.ipynb");
+        var notebook = Path.Combine(repo, "notebooks", "04-comparison.ipynb");
         var executed = Path.Combine(work, "executed.ipynb");
         var results = Path.Combine(work, "results.jsonl");
         var psi = new ProcessStartInfo("jupyter") { WorkingDirectory = Path.GetDirectoryName(notebook)! };
@@ -41,12 +44,12 @@ public class JupyterTests
         var run = await ChildProcess.RunAsync(psi, TimeSpan.FromMinutes(20));
         Assert.True(!run.TimedOut && run.ExitCode == 0, run.Stderr);
 
-        var jupyter = KernelRunner.Read("02-wang2023-diffrec.ipynb", executed, results, 0);
+        var jupyter = KernelRunner.Read("04-comparison.ipynb", executed, results, 0);
         Assert.True(jupyter.Passed, jupyter.Error);
         var html = File.ReadAllText(executed);
         Assert.Contains(Reporting.Plots.LibraryMarker, html);      // plotly.js inline in the first chart
         Assert.Contains("<table id=\\\"table_", html);             // a DataFrame rendered by the kernel's own formatter
-        var runner = await CommittedNotebookTests.InRunnerForOtherTests("02-wang2023-diffrec.ipynb");
-        CommittedNotebookTests.AssertSameResults("02-wang2023-diffrec.ipynb", runner, jupyter);
+        var runner = await CommittedNotebookTests.InRunnerForOtherTests("04-comparison.ipynb");
+        CommittedNotebookTests.AssertSameResults("04-comparison.ipynb", runner, jupyter);
     }
 }

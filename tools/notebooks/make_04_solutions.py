@@ -152,7 +152,7 @@ md(r"""
 code(r"""
 var data = InteractionDataset.Load(DataRoot.Resolve(), Dataset);
 var grid = new[] { 10.0, 100, 1000, 10000 };
-using var ease = new Ease(new EaseOptions { LambdaGrid = grid }, device);
+var ease = new Ease(new EaseOptions { LambdaGrid = grid }, device);
 var report4 = ease.Fit(data, new TrainingOptions { Metric = "Recall@20" }, EvaluationProtocol.DiffRec);
 var rows4 = new List<(double Lambda, double Recall, double MeanAbsB)>();
 using (var scope = NewDisposeScope())
@@ -170,6 +170,7 @@ ResultsChannel.Record("ex4_best_lambda", ease.Lambda!.Value);
 ResultsChannel.Record("ex4_recall_lambda_10", rows4[0].Recall);
 ResultsChannel.Record("ex4_recall_lambda_10000", rows4[^1].Recall);
 ResultsChannel.Record("ex4_mean_abs_b_ratio_10_over_10000", rows4[0].MeanAbsB / rows4[^1].MeanAbsB);
+ease.Dispose();
 """)
 
 md(r"""
