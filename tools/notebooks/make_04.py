@@ -423,7 +423,8 @@ if (next is not null)
     var rowNdcg = next.Rows.ToDictionary(r => r.Model, r => r.Metrics["NDCG@10"].Estimate);
     var diffusionBest = next.Rows.Where(r => r.Model.StartsWith("DiffuRec", StringComparison.Ordinal) || r.Model.StartsWith("SeqDiffRec", StringComparison.Ordinal)).Max(r => r.Metrics["NDCG@10"].Estimate);
     if (rowNdcg.TryGetValue("SASRec", out var sasrecNdcg) && rowNdcg.TryGetValue("MostPopular", out var popularNdcg))
-        Console.WriteLine($"NDCG@10: SASRec {sasrecNdcg:F4} = {sasrecNdcg / popularNdcg:F1} × most-popular's {popularNdcg:F4}; the best diffusion row {diffusionBest:F4}");
+        Console.WriteLine($"NDCG@10: SASRec {sasrecNdcg:F4} = {sasrecNdcg / popularNdcg:F1} × most-popular's {popularNdcg:F4}" +
+                          (rowNdcg.TryGetValue("GRU4Rec", out var gruNdcg) ? $", GRU4Rec {gruNdcg:F4} = {gruNdcg / popularNdcg:F1} ×" : "") + $"; the best diffusion row {diffusionBest:F4}");
     ResultsChannel.Record("next_best_diffusion_ndcg@10", diffusionBest);
     var perEpoch = next.Rows.Where(r => r.Cost.SecondsPerEpoch is > 0).ToDictionary(r => r.Model, r => r.Cost.SecondsPerEpoch!.Value);
     if (perEpoch.TryGetValue("DiffuRec", out var diffuEpoch) && perEpoch.TryGetValue("SASRec", out var sasEpoch))
@@ -451,11 +452,12 @@ two draws of the chain, about a tenth for the one-step inference): its ranking i
 makes the lists more stable (Jaccard 0.08 at K = 1, 0.17 at K = 16), and NDCG@10 moves by about as much as it does
 between two draws at K = 4.
 
-The accuracy table above is the sobering part. SASRec, a two-block Transformer trained with cross-entropy for the
-same 30 minutes, ranks far above everything else on this seed, about four times most-popular's NDCG@10; neither
-diffusion model reaches most-popular. On equal CPU time the diffusion models lose twice over: an epoch of DiffuRec
-costs about 19 of SASRec's (its 32-step evaluation another factor), so 30 minutes buy it a few epochs where SASRec gets
-seventy. GRU4Rec has not run yet; seeds 2 and 3 will give the intervals.
+The accuracy table above is the sobering part. The two classic sequence models, trained with cross-entropy over all
+items for the same 30 minutes, rank far above everything else on this seed: GRU4Rec first, at about six times
+most-popular's NDCG@10, then SASRec at about four times; neither diffusion model reaches most-popular. On equal CPU
+time the diffusion models lose twice over: an epoch of DiffuRec costs about 19 of SASRec's (its 32-step evaluation
+another factor), so 30 minutes buy it a few epochs where SASRec gets seventy and GRU4Rec a hundred. Seeds 2 and 3
+will give the intervals.
 """)
 
 code(r"""
@@ -516,9 +518,9 @@ md(r"""
   that the input dropout does not already give.
 - A user-level paired test on seed-averaged models is not a statement about training runs: keep the seed intervals
   beside it.
-- Next item on Beauty at equal training time (30 minutes per seed; Section 7, one seed and four models so far):
-  SASRec ranks first, far above most-popular, which in turn ranks above both diffusion models; DiffuRec's ranking does
-  not depend on the draw or the number of reverse steps, SeqDiffRec's changes with every draw.
+- Next item on Beauty at equal training time (30 minutes per seed; Section 7, one seed of all five models so far):
+  GRU4Rec and SASRec rank first, far above most-popular, which in turn ranks above both diffusion models; DiffuRec's
+  ranking does not depend on the draw or the number of reverse steps, SeqDiffRec's changes with every draw.
 
 ## Exercises
 
