@@ -18,22 +18,7 @@ denoiser and VAE of Section 5), so this notebook runs on its own. The toys train
 iterations; every number below is one run with one seed.
 """)
 
-code(r"""
-// Setup, as in the chapter (this notebook sits one folder deeper). Make the library once: `./reprodiff notebooks setup`.
-if (!System.IO.File.Exists("../../artifacts/notebook/ReproDiff.dll") && !AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "ReproDiff"))
-    throw new System.IO.FileNotFoundException("ReproDiff is not published for the notebooks: run `./reprodiff notebooks setup` in the repository root, then restart the kernel.");
-""")
-
-code(r"""
-#r "nuget: Microsoft.Data.Analysis, 0.23.1"
-#r "../../artifacts/notebook/ReproDiff.dll"
-
-using TorchSharp;
-using static TorchSharp.torch;
-using ReproDiff.Diffusion;
-using ReproDiff.Reporting;
-using ReproDiff.Runtime;
-""")
+notebook.solution_setup(["TorchSharp", "static TorchSharp.torch", "ReproDiff.Diffusion", "ReproDiff.Reporting", "ReproDiff.Runtime"])
 
 code(r"""
 string Profile = "quick";

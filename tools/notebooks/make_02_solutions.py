@@ -23,28 +23,7 @@ noise (the committed three-seed runs of `papers/wang2023/` have standard deviati
 print the numbers and say what follows from them; where a claim needs seeds, the exercise says how many.
 """)
 
-code(r"""
-// Setup, as in the chapter (this notebook sits one folder deeper). Make the library once: `./reprodiff notebooks setup`.
-if (!System.IO.File.Exists("../../artifacts/notebook/ReproDiff.dll") && !AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "ReproDiff"))
-    throw new System.IO.FileNotFoundException("ReproDiff is not published for the notebooks: run `./reprodiff notebooks setup` in the repository root, then restart the kernel.");
-""")
-
-code(r"""
-#r "nuget: Microsoft.Data.Analysis, 0.23.1"
-#r "../../artifacts/notebook/ReproDiff.dll"
-
-using Microsoft.Data.Analysis;
-using TorchSharp;
-using static TorchSharp.torch;
-using ReproDiff.Data;
-using ReproDiff.Diffusion;
-using ReproDiff.Evaluation;
-using ReproDiff.Models;
-using ReproDiff.Reporting;
-using ReproDiff.Reproduction;
-using ReproDiff.Runtime;
-using ReproDiff.Training;
-""")
+notebook.solution_setup(["Microsoft.Data.Analysis", "TorchSharp", "static TorchSharp.torch", "ReproDiff.Data", "ReproDiff.Diffusion", "ReproDiff.Evaluation", "ReproDiff.Models", "ReproDiff.Reporting", "ReproDiff.Reproduction", "ReproDiff.Runtime", "ReproDiff.Training"])
 
 code(r"""
 string Profile = "quick";

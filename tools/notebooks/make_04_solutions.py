@@ -17,28 +17,7 @@ Worked solutions to the exercises of `../04-comparison.ipynb`. They read the com
 ML-1M split; nothing here retrains a neural model.
 """)
 
-code(r"""
-// Setup, as in the chapter (this notebook sits one folder deeper). Make the library once: `./reprodiff notebooks setup`.
-if (!System.IO.File.Exists("../../artifacts/notebook/ReproDiff.dll") && !AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "ReproDiff"))
-    throw new System.IO.FileNotFoundException("ReproDiff is not published for the notebooks: run `./reprodiff notebooks setup` in the repository root, then restart the kernel.");
-""")
-
-code(r"""
-#r "nuget: Microsoft.Data.Analysis, 0.23.1"
-#r "../../artifacts/notebook/ReproDiff.dll"
-
-using System.IO;
-using Microsoft.Data.Analysis;
-using TorchSharp;
-using static TorchSharp.torch;
-using ReproDiff.Data;
-using ReproDiff.Evaluation;
-using ReproDiff.Models;
-using ReproDiff.Reporting;
-using ReproDiff.Reproduction;
-using ReproDiff.Runtime;
-using ReproDiff.Training;
-""")
+notebook.solution_setup(["System.IO", "Microsoft.Data.Analysis", "TorchSharp", "static TorchSharp.torch", "ReproDiff.Data", "ReproDiff.Evaluation", "ReproDiff.Models", "ReproDiff.Reporting", "ReproDiff.Reproduction", "ReproDiff.Runtime", "ReproDiff.Training"])
 
 code(r"""
 string Profile = "quick";

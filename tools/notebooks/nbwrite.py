@@ -11,6 +11,17 @@ class Notebook:
     def code(self, text, tags=None):
         self.cells.append(("code", text.strip("\n"), tags))
 
+    def solution_setup(self, usings):
+        """The two set-up cells every solution notebook starts with (it sits in notebooks/solutions/, one folder deeper
+        than its chapter): the check that the library is published, then the references and the given usings."""
+        self.code(r'''
+// Setup, as in the chapter (this notebook sits one folder deeper). Make the library once: `./reprodiff notebooks setup`.
+if (!System.IO.File.Exists("../../artifacts/notebook/ReproDiff.dll") && !AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "ReproDiff"))
+    throw new System.IO.FileNotFoundException("ReproDiff is not published for the notebooks: run `./reprodiff notebooks setup` in the repository root, then restart the kernel.");
+''')
+        self.code('#r "nuget: Microsoft.Data.Analysis, 0.23.1"\n#r "../../artifacts/notebook/ReproDiff.dll"\n\n'
+                  + "\n".join(f"using {u};" for u in usings))
+
     def write(self, name):
         nb_cells = []
         for n, (kind, source, tags) in enumerate(self.cells):
