@@ -38,6 +38,10 @@ public sealed record BenchResult(
     [JsonPropertyName("train_share_of_fp32_matmul")] public double? TrainShare => Share(TrainGflops);
     [JsonPropertyName("eval_share_of_fp32_matmul")] public double? EvalShare => Share(EvalGflops);
 
+    /// <summary>This result with the counted work in GFLOP (unchanged when the model is not counted).</summary>
+    public BenchResult WithWork(Flops.Work? work) => work is null ? this
+        : this with { TrainGflopPerEpoch = Math.Round(work.TrainPerEpoch / 1e9, 2), EvalGflop = Math.Round(work.EvalPass / 1e9, 2) };
+
     static double? Rate(double? gflop, double seconds) => gflop is { } g && seconds > 0 ? Math.Round(g / seconds, 1) : null;
     double? Share(double? gflops) => gflops is { } g && MatmulFp32Gflops is { } peak && peak > 0 ? Math.Round(g / peak, 3) : null;
 }
@@ -65,8 +69,7 @@ public static class Bench
         var work = Flops.Of(m, data);
         return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), usedThreads, epochs, Math.Round(spe, 4),
             Math.Round(watch.Elapsed.TotalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
-            Math.Round(data.Users / spe, 1))
-        { TrainGflopPerEpoch = work is null ? null : Math.Round(work.TrainPerEpoch / 1e9, 2), EvalGflop = work is null ? null : Math.Round(work.EvalPass / 1e9, 2) };
+            Math.Round(data.Users / spe, 1)).WithWork(work);
     }
 
     /// <summary>
@@ -122,11 +125,7 @@ public static class Bench
         };
         return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), threads, epochs, Math.Round(spe, 4),
             Math.Round(evalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
-            Math.Round(examples / spe, 1))
-        {
-            EvalUsers = evalData.Users,
-            TrainGflopPerEpoch = work is null ? null : Math.Round(work.TrainPerEpoch / 1e9, 2), EvalGflop = work is null ? null : Math.Round(work.EvalPass / 1e9, 2),
-        };
+            Math.Round(examples / spe, 1)) { EvalUsers = evalData.Users }.WithWork(work);
     }
 
     /// <summary>The training examples SeqDiffRec's epoch runs over (every prefix, or the windows), as its Fit builds them.</summary>

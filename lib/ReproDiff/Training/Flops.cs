@@ -54,21 +54,20 @@ public static class Flops
         double users = data.Users, table = data.Items + 1;
         switch (model)
         {
-            case SasRec s:
+            case NextItemModel n:
             {
-                var (h, l) = (s.Options.Hidden, s.Options.MaxLength);
-                var encode = s.Options.Layers * BlockMacs(l, l, h);
+                // one sequence per user through the encoder; every real position scored against the item table
+                var (h, l) = (n.Options.Hidden, n.Options.MaxLength);
+                double? perSequence = n switch
+                {
+                    SasRec => n.Options.Layers * BlockMacs(l, l, h),
+                    // per position and layer: three gates, each an input and a recurrent product; then the dense layer back to H
+                    Gru4Rec g => l * (3.0 * (h * g.GruHidden + g.GruHidden * g.GruHidden) + (n.Options.Layers - 1) * 3.0 * (2.0 * g.GruHidden * g.GruHidden) + g.GruHidden * h),
+                    _ => null,
+                };
+                if (perSequence is not { } encode) return null;
                 double positions = data.Train.Sum(x => (double)Math.Min(x.Length - 1, l));
                 return new(6 * (users * encode + positions * table * h), 2 * users * (encode + table * h));
-            }
-            case Gru4Rec g:
-            {
-                var (e, hh, l) = (g.Options.Hidden, g.GruHidden, g.Options.MaxLength);
-                // per position and layer: three gates, each an input and a recurrent product; then the dense layer back to E
-                var perPosition = 3.0 * (e * hh + hh * hh) + (g.Options.Layers - 1) * 3.0 * (2.0 * hh * hh) + hh * e;
-                var encode = l * perPosition;
-                double positions = data.Train.Sum(x => (double)Math.Min(x.Length - 1, l));
-                return new(6 * (users * encode + positions * table * e), 2 * users * (encode + table * e));
             }
             case DiffuRec d:
             {
