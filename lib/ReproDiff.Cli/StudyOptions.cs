@@ -10,7 +10,7 @@ sealed class StudyOptions
     public readonly Option<string> Seeds = new("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "1,2,3" };
     public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
     public readonly Option<double?> Budget = new("--budget-minutes") { Description = "Cap each seed's training time; the JSON records the stop reason and its cells say 'not converged' (budgeted)." };
-    public readonly Option<bool> Resume = new("--resume") { Description = "Continue an interrupted run into the same output: finished seeds are reused, an unfinished seed continues from its last checkpoint." };
+    public readonly Option<bool> Resume = new("--resume") { Description = "Continue an interrupted run, or extend a finished one, into the same output: finished seeds are reused, an unfinished seed continues from its last checkpoint, and the earlier seeds of models or seeds not named here are kept." };
 
     public StudyOptions() => Profile.AcceptOnlyFromAmong("quick", "full");
 

@@ -114,7 +114,8 @@ public abstract class Study
 /// The one experiment loop (issue 14): datasets × models × seeds → fit → test under every protocol → cells with verdicts.
 /// A run is resumable: after every seed the result so far is written to <c>&lt;out&gt;.partial</c> (JSON, named so that no <c>*.json</c> glob of finished results picks it up); a later run with
 /// <c>resume</c> reuses every finished seed whose dataset, model, seed, profile and budget match, and each unfinished seed
-/// continues from its last epoch checkpoint (<c>&lt;out&gt;.checkpoints/</c>). The final file replaces the output atomically.
+/// continues from its last epoch checkpoint (<c>&lt;out&gt;.checkpoints/</c>); the finished seeds of the earlier run that this one does
+/// not ask for (another model or seed) are kept, so a study grows by one command per model or seed. The final file replaces the output atomically.
 /// </summary>
 public static class Experiment
 {
@@ -132,7 +133,11 @@ public static class Experiment
         var partial = output is null ? null : output + ".partial";
         var done = resume && output is not null ? Finished(partial!, output, profile, budget) : [];
         var runs = new List<SeedRun>();
-        ReproductionResult Result() => new(environment, command, profile, Cells(study, runs, profile), runs.ToList());
+        // Resuming extends the earlier study: its finished seeds of models or seeds this command does not name are kept.
+        var kept = done.Values.Where(r => datasets.Contains(r.Dataset) && !(models.Contains(r.Model) && seeds.Contains(r.Seed))).ToList();
+        var order = done.Values.Select(r => r.Model).Concat(models).Distinct().ToList();
+        List<SeedRun> All() => runs.Concat(kept).OrderBy(r => datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => order.IndexOf(r.Model)).ThenBy(r => r.Seed).ToList();
+        ReproductionResult Result() { var all = All(); return new(environment, command, profile, Cells(study, all, profile), all); }
 
         foreach (var dataset in datasets)
         {

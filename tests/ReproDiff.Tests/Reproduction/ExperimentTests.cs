@@ -136,6 +136,21 @@ public class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void Resuming_with_fewer_models_or_other_seeds_extends_the_earlier_study()
+    {
+        var output = Path.Combine(folder, "grow.json");
+        Run(new FakeStudy(), [1], output);                                                   // A and B, seed 1
+        var more = new FakeStudy();
+        var r = Experiment.Run(more, ["B"], ["d"], "full", [2, 3], DataRoot.Resolve(folder), "cpu", "test", output: output, resume: true);
+        Assert.Equal([("B", 2), ("B", 3)], more.Fits);                                       // only the new seeds train
+        Assert.Equal([("A", 1), ("B", 1), ("B", 2), ("B", 3)], r.Runs.Select(x => (x.Model, x.Seed)).ToList());   // A's seed 1 kept, in model order
+        Assert.Equal(new[] { 1, 2, 3 }, r.Cells.First(c => c.Model == "B").Seeds);
+        Assert.Equal(4, ReproductionJson.Load(output).Runs.Count);
+        var plain = Experiment.Run(new FakeStudy(), ["B"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", output: Path.Combine(folder, "plain.json"));
+        Assert.Single(plain.Runs);                                                            // without --resume only what was asked
+    }
+
+    [Fact]
     public void Bad_options_fail_before_any_training_naming_the_option()
     {
         var study = new FakeStudy();
