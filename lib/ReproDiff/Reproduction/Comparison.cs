@@ -258,12 +258,17 @@ public static class Comparison
         var metrics = r.Rows[0].Metrics.Keys.ToList();
         var columns = new List<Microsoft.Data.Analysis.DataFrameColumn> { new Microsoft.Data.Analysis.StringDataFrameColumn("model", r.Rows.Select(x => x.Model + (x.Budgeted ? " (budgeted)" : ""))) };
         foreach (var m in metrics)
-            columns.Add(new Microsoft.Data.Analysis.StringDataFrameColumn(m, r.Rows.Select(x => x.Metrics[m].Estimate.ToString("0.0000", c) + " ± " + ((x.Metrics[m].High - x.Metrics[m].Low) / 2).ToString("0.0000", c))));
+            columns.Add(new Microsoft.Data.Analysis.StringDataFrameColumn(m, r.Rows.Select(x => OverSeeds(x.Metrics[m], x.Seeds.Count))));
         columns.Add(new Microsoft.Data.Analysis.StringDataFrameColumn($"{r.Primary} over users (95%)",
             r.Rows.Select(x => x.UserBootstrap.TryGetValue(r.Primary, out var u) ? $"[{u.Low.ToString("0.0000", c)}, {u.High.ToString("0.0000", c)}]" : "—")));
         columns.Add(new Microsoft.Data.Analysis.StringDataFrameColumn("seeds", r.Rows.Select(x => string.Join(" ", x.Seeds))));
         return new Microsoft.Data.Analysis.DataFrame(columns);
     }
+
+    /// <summary>"mean ± half-width of the 95% t-interval", or "mean (one seed)" where a single seed has no interval.</summary>
+    public static string OverSeeds(Interval i, int seeds) => seeds < 2
+        ? FormattableString.Invariant($"{i.Estimate:0.0000} (one seed)")
+        : FormattableString.Invariant($"{i.Estimate:0.0000} ± {(i.High - i.Low) / 2:0.0000}");
 
     /// <summary>Beyond accuracy and cost as a wide DataFrame of numbers (means over seeds).</summary>
     public static Microsoft.Data.Analysis.DataFrame BeyondAccuracyAndCostFrame(ComparisonReport r)
@@ -310,13 +315,13 @@ public static class Comparison
         sb.AppendLine(c, $"# Comparison: {r.Family} on {r.Dataset} ({r.Profile} profile)");
         sb.AppendLine();
         sb.AppendLine(c, $"Protocol {r.Protocol}; seeds {string.Join(", ", r.Seeds)}{(r.BudgetMinutes is { } b ? $"; budget {b} min per seed" : "")}. Command: `{r.Command}`; commit {r.Environment.GitCommit ?? "unknown"}.");
-        sb.AppendLine("Accuracy: mean over seeds with the 95% t-interval; in brackets after the headline metric, the 95% bootstrap interval over users. Rows stopped by the time budget are marked *budgeted*.");
+        sb.AppendLine("Accuracy: mean over seeds with the 95% t-interval (a row with one seed has none); in brackets after the headline metric, the 95% bootstrap interval over users. Rows stopped by the time budget are marked *budgeted*.");
         sb.AppendLine();
-        sb.AppendLine("| model | " + string.Join(" | ", metrics) + $" | {r.Primary} (users) |");
-        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", metrics.Count + 1)));
+        sb.AppendLine("| model | " + string.Join(" | ", metrics) + $" | {r.Primary} (users) | seeds |");
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", metrics.Count + 2)));
         foreach (var row in r.Rows)
-            sb.AppendLine($"| {row.Model}{(row.Budgeted ? " *budgeted*" : "")} | " + string.Join(" | ", metrics.Select(m => Fmt(row.Metrics[m]))) + " | " +
-                (row.UserBootstrap.TryGetValue(r.Primary, out var u) ? FormattableString.Invariant($"[{u.Low:0.0000}, {u.High:0.0000}]") : "—") + " |");
+            sb.AppendLine($"| {row.Model}{(row.Budgeted ? " *budgeted*" : "")} | " + string.Join(" | ", metrics.Select(m => OverSeeds(row.Metrics[m], row.Seeds.Count))) + " | " +
+                (row.UserBootstrap.TryGetValue(r.Primary, out var u) ? FormattableString.Invariant($"[{u.Low:0.0000}, {u.High:0.0000}]") : "—") + $" | {string.Join(", ", row.Seeds)} |");
         sb.AppendLine();
         sb.AppendLine("| model | " + string.Join(" | ", MeasureColumns.Select(m => m.Label)) + " | parameters | s/epoch | train s | s to best | test ms/1,000 users | peak MiB |");
         sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", MeasureColumns.Length + 6)));
@@ -352,7 +357,6 @@ public static class Comparison
         return sb.ToString();
 
         string N(double? v, string f) => v?.ToString(f, c) ?? "—";
-        string Fmt(Interval i) => FormattableString.Invariant($"{i.Estimate:0.0000} ± {(i.High - i.Low) / 2:0.0000}");
     }
 }
 

@@ -277,7 +277,7 @@ public sealed class VerificationReport
     }
 
     static string ComparisonNote(ComparisonReport r) =>
-        $"No paper reports these; no verdicts. Mean over seeds {string.Join(", ", r.Seeds)} ± half the 95% t-interval, protocol {r.Protocol.Split(':')[0]}; " +
+        $"No paper reports these; no verdicts. Mean over seeds {string.Join(", ", r.Seeds)} ± half the 95% t-interval (a row with one seed has none), protocol {r.Protocol.Split(':')[0]}; " +
         $"\"vs best\": the paired test of each row against the best row on {r.Primary} (Holm-corrected). Commit {Short(r.Environment.GitCommit)}; full tables in the .md beside the JSON.";
 
     /// <summary>Header and rows of a comparison's compact table: accuracy, coverage, cost, and the test against the best row.</summary>
@@ -292,7 +292,7 @@ public sealed class VerificationReport
         {
             var t = r.Significance.FirstOrDefault(x => (x.A == best && x.B == row.Model) || (x.B == best && x.A == row.Model));
             table.Add([row.Model + (row.Budgeted ? " (budgeted)" : ""),
-                .. metrics.Select(m => row.Metrics[m].Estimate.ToString("0.0000", c) + " ± " + ((row.Metrics[m].High - row.Metrics[m].Low) / 2).ToString("0.0000", c)),
+                .. metrics.Select(m => Comparison.OverSeeds(row.Metrics[m], row.Seeds.Count)),
                 row.Measures.TryGetValue("Coverage@20", out var cov) ? cov.Estimate.ToString("0.000", c) : "—",
                 row.Cost.SecondsPerEpoch?.ToString("0.00", c) ?? "—",
                 t is null ? "" : t.Significant ? $"worse (p = {t.PHolm.ToString("G2", c)})" : $"not significant (p = {t.PHolm.ToString("G2", c)})"]);

@@ -99,6 +99,8 @@ public class ComparisonTests
 
         var md = Comparison.Markdown(r);
         Assert.Contains("| Strong |", md);
+        Assert.Contains(FormattableString.Invariant($"{strong.Metrics["NDCG@20"].Estimate:0.0000} ± {half:0.0000}"), md);   // two seeds: mean ± half-width
+        Assert.Equal("0.1234 (one seed)", Comparison.OverSeeds(new Interval(0.1234, 0.1234, 0.1234), 1));     // one seed: no interval, not "± 0"
         Assert.Contains("✓", md);
         Assert.Contains("·", md);
     }
