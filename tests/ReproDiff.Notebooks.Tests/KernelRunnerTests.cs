@@ -4,6 +4,14 @@ namespace ReproDiff.Notebooks.Tests;
 public class KernelRunnerTests
 {
     [Fact]
+    public void KernelGetsOneMallocArenaAndKeepsOtherTunables()
+    {
+        Assert.Equal("glibc.malloc.arena_max=1", KernelRunner.KernelTunables(null));
+        Assert.Equal("glibc.cpu.x86_avx=0:glibc.malloc.arena_max=1", KernelRunner.KernelTunables("glibc.cpu.x86_avx=0"));
+        Assert.Equal("glibc.malloc.arena_max=4", KernelRunner.KernelTunables("glibc.malloc.arena_max=4"));   // the user's choice wins
+    }
+
+    [Fact]
     public async Task CompileErrorNamesNotebookCellAndLine()
     {
         var path = new NotebookBuilder(inCheckout: true)

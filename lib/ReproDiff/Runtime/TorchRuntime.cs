@@ -55,7 +55,10 @@ public static class TorchRuntime
     /// a tensor above glibc's mmap threshold is a fresh mmap whose pages the kernel faults in anew at every step; on the
     /// 2-core VM of environment/README.md that was 15% (DiffuRec) to 75% (GRU4Rec) of an epoch. Costs peak memory.
     /// Returns what it did (also kept in <see cref="Allocator"/>), or null when it did nothing: not Linux/glibc,
-    /// <c>REPRODIFF_ALLOCATOR=default</c>, or <c>MALLOC_*</c> variables that tune glibc already.
+    /// <c>REPRODIFF_ALLOCATOR=default</c>, or <c>MALLOC_*</c> variables that tune glibc already. It covers the process's
+    /// first thread fully; a thread served by a secondary arena (the .NET Interactive kernel runs cells on one) still
+    /// mmaps blocks over 64 MiB, unless the process starts with <c>GLIBC_TUNABLES=glibc.malloc.arena_max=1</c>
+    /// (environment/README.md, "Notebooks"; the kernel runner sets it).
     /// </summary>
     public static string? RetainFreedMemory()
     {
