@@ -510,30 +510,41 @@ md(r"""
 ## Exercises
 
 1. **Noise the whole sequence.** Train with `TargetOnly = false` (every real position diffused to the same $n$) and
-   compare the validation NDCG@10 with the default after the same epochs.
-   *Solution.* `var m2 = new SeqDiffRec(data.Items, options with { TargetOnly = false }, device); m2.Fit(data, training, Du2023.Protocol);`
-   then `Evaluator.Evaluate(m2.Score, data, test: true, Du2023.Protocol, m2.MaxLength, device)`. At large $n$ the
-   history is then noise too, so the denoiser has nothing to condition on; expect lower accuracy. Record your numbers
-   rather than trusting this expectation: the comparison is the paper's ablation, and its size was never published.
-2. **Uniform steps.** Train with `ImportanceSampling = false`. Plot `sampler.Probabilities()` of the default model
-   (Section 4): which steps does importance sampling visit more, and why are those the steps with large losses?
-   *Solution.* Expect large $n$: there $h_T^n$ is nearly pure noise, so $f_\theta$ must recover $h_T^0$ from the history
-   alone and its MSE is largest, while at small $n$ the input is nearly $h_T^0$ itself. $p_n\propto\sqrt{\mathbb E[L_n^2]}$
-   puts mass where the loss is large; check the claim against the chart of Section 4 and the sampler's loss history.
-3. **Restore the weights.** Multiply each example's MSE by $c_n^2/2\tilde\beta_n$ (Section 2) using
-   `model.Diffusion.Schedule.PosteriorMeanCoef1` and `PosteriorVariance`. Print the weights for $n=2,\dots,N$: which
-   steps would the true ELBO emphasise?
-   *Solution.* `var s = model.Diffusion.Schedule; var w = Enumerable.Range(1, s.Steps - 1).Select(i => s.PosteriorMeanCoef1[i] * s.PosteriorMeanCoef1[i] / (2 * s.PosteriorVariance[i]));`
-   The weight equals $\tfrac12(\mathrm{SNR}(n-1)-\mathrm{SNR}(n))$ with $\mathrm{SNR}(n)=\bar\alpha_n/(1-\bar\alpha_n)$, so it is
-   largest at small $n$ and falls by orders of magnitude towards $N$: the true ELBO cares most about the nearly clean
-   steps, and dropping the weights (the "simple" loss) shifts the effort towards the high-noise steps. Compare with
-   where the importance sampler of Section 4 put its mass.
-4. **How many draws?** Extend Section 6 to $K = 64$. When does the accuracy stop changing, and what happens to the
-   top-10 Jaccard between two sampling seeds?
-   *Solution.* Add `64` to the list `{ 1, 4, 16 }`. Averaging $K$ distributions reduces their variance as $1/K$, so the
-   lists converge to one deterministic list (Jaccard → 1); accuracy moves only while the average is still noisy.
+   compare the test NDCG@10 with the default after the same epochs. How much of the history survives at $n = 8, 16, N$?
+2. **Uniform steps.** Plot `sampler.Probabilities()` of the default model (Section 4) and train with
+   `ImportanceSampling = false`. Which steps does importance sampling visit more, and does it change the accuracy?
+3. **Restore the weights.** Compute the ELBO's weight $c_n^2/2\tilde\beta_n$ of each MSE term (Section 2) from
+   `model.Diffusion.Schedule.PosteriorMeanCoef1` and `PosteriorVariance` for $n=2,\dots,N$. Which steps would the true
+   ELBO emphasise?
+4. **How many draws?** Extend Section 6 to $K = 64$. What happens to the top-10 Jaccard between two sampling seeds,
+   and to the accuracy?
 5. **β₀ = 0.** Set `Beta0 = 0` (deterministic embeddings). Does the $n=1$ term still differ from the $n\ge2$ terms?
-   *Solution.* No: with $\beta_0=0$, $h_T^0=E(v_T)$ exactly, so all terms regress onto the same vector; the
-   distinction in the paper's objective only matters when the embedding transition is stochastic.
+
+## What to look for
+
+Worked solutions, with the code and every number, are in `solutions/01-du2023-seqdiffrec-solutions.ipynb` (the test
+suite runs it in the quick profile, on the first 2,000 Beauty users and at most 8 epochs per model).
+
+1. The history keeps its direction at small $n$ and none at $n=N$, so at the hardest steps the denoiser has nothing
+   to condition on. On a short run the accuracy need not move at all: a model that barely uses the history has
+   little to lose.
+2. The sampler leans only mildly towards the noisier steps once warmed up; one seed on a sample cannot separate the
+   samplers (Section 8 compares them on the full data).
+3. The weight is $\tfrac12(\mathrm{SNR}(n-1)-\mathrm{SNR}(n))$: almost all of it sits on the first few, nearly clean steps.
+   Dropping it moves the effort to the noisy steps.
+4. The lists of two seeds agree more as $K$ grows, but even $K=64$ is far from one deterministic list; the accuracy
+   differences between values of $K$ are too small to read on a sample.
+5. No: with $\beta_0=0$, $h_T^0=E(v_T)$ exactly and every term regresses onto the same vector. With the default
+   $\beta_0$ the two targets differ by noise of about 5% of the embeddings' spread.
+
+## References
+
+- H. Du, H. Yuan, Z. Huang, P. Zhao, X. Zhou. *Sequential Recommendation with Diffusion Models.* arXiv 2304.04541, 2023.
+- X. L. Li, J. Thickstun, I. Gulrajani, P. Liang, T. Hashimoto. *Diffusion-LM Improves Controllable Text Generation.* NeurIPS 2022 (embedding transition, rounding).
+- J. Ho, A. Jain, P. Abbeel. *Denoising Diffusion Probabilistic Models.* NeurIPS 2020.
+- A. Nichol, P. Dhariwal. *Improved Denoising Diffusion Probabilistic Models.* ICML 2021 (importance sampling of steps).
+- Z. Li, A. Sun, C. Li. *DiffuRec: A Diffusion Model for Sequential Recommendation.* ACM TOIS 2024.
+- W.-C. Kang, J. McAuley. *Self-Attentive Sequential Recommendation.* ICDM 2018 (SASRec).
+- B. Hidasi, A. Karatzoglou, L. Baltrunas, D. Tikk. *Session-based Recommendations with Recurrent Neural Networks.* ICLR 2016 (GRU4Rec).
 """)
 notebook.write("01-du2023-seqdiffrec.ipynb")

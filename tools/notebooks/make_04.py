@@ -15,13 +15,15 @@ md(r"""
 Chapters 01–03 each reproduce one paper under that paper's own protocol. Papers compare their model against baselines
 tuned less carefully than their own and report one run, so their tables cannot answer the question a practitioner
 asks first: **does a diffusion recommender beat a well-tuned simple model at all, and at what cost?** This chapter
-answers it for the user × item family on ML-1M with numbers measured here: every model on one split, one protocol,
-one training rule and three seeds, with intervals over seeds and over users, paired significance tests, measures
-beyond accuracy, and the costs beside the accuracy.
+answers it with numbers measured here, for the user × item family on ML-1M (Sections 1–6) and for the next-item
+family on Amazon Beauty at equal training time (Section 7): every model on one split, one protocol, one training rule
+and several seeds, with intervals over seeds and over users, paired significance tests, measures beyond accuracy, and
+the costs beside the accuracy.
 
 **Profiles.** `quick` (about a minute on 2 CPU cores) runs the statistical machinery live on two models (EASE and
 most-popular on the real ML-1M split) and reads the committed comparison that `reprodiff compare` wrote to
-`papers/comparison/`. `full` re-runs that comparison (9 models × 3 seeds: over an hour on 2 cores).
+`papers/comparison/`. `full` re-runs both comparisons (user × item: 9 models × 3 seeds, over an hour on 2 cores;
+next item: 5 models × 3 seeds at 30 minutes of training each, close to 3 hours per seed with the tests and probes).
 """)
 
 code(r"""
@@ -389,7 +391,8 @@ Read its rows as "best after about 30 minutes on this machine", not "best when c
 budget says *budgeted*.
 
 The committed file grows a few seeds per session (`papers/comparison/README.md` says which have finished); the
-cell prints the seeds and models it holds. With one seed there is no seed interval (± 0 in the table means one run).
+cell prints the seeds and models it holds. A row with one seed has no seed interval and says so; with two seeds the
+t-interval is very wide ($t_{0.975,1}=12.7$).
 """)
 
 code(r"""
@@ -426,6 +429,8 @@ if (next is not null)
         Console.WriteLine($"NDCG@10: SASRec {sasrecNdcg:F4} = {sasrecNdcg / popularNdcg:F1} × most-popular's {popularNdcg:F4}" +
                           (rowNdcg.TryGetValue("GRU4Rec", out var gruNdcg) ? $", GRU4Rec {gruNdcg:F4} = {gruNdcg / popularNdcg:F1} ×" : "") + $"; the best diffusion row {diffusionBest:F4}");
     ResultsChannel.Record("next_best_diffusion_ndcg@10", diffusionBest);
+    if (next.Rows.FirstOrDefault(r => r.Model == "GRU4Rec") is { } gru && next.Rows.FirstOrDefault(r => r.Model == "SASRec") is { } sas)
+        ResultsChannel.Record("next_gru4rec_sasrec_seed_intervals_overlap", gru.Metrics["NDCG@10"].Low <= sas.Metrics["NDCG@10"].High);
     var perEpoch = next.Rows.Where(r => r.Cost.SecondsPerEpoch is > 0).ToDictionary(r => r.Model, r => r.Cost.SecondsPerEpoch!.Value);
     if (perEpoch.TryGetValue("DiffuRec", out var diffuEpoch) && perEpoch.TryGetValue("SASRec", out var sasEpoch))
     {
@@ -444,8 +449,8 @@ inference with another draw and with K = 1 and 16 averaged draws (its row uses K
 users of the overlap between the probe's top 10 and the row's own top 10 (1: the same lists). The charts put every
 inference on one axis, the number of denoiser calls per user.
 
-On the committed seed the two models behave in opposite ways (the cell prints the values; one seed, so no
-intervals): DiffuRec's lists barely depend on the draw or on the number of steps (Jaccard ≥ 0.99 for every probe, the
+On their committed seed (one each so far) the two models behave in opposite ways (the cell prints the values; no
+intervals yet): DiffuRec's lists barely depend on the draw or on the number of steps (Jaccard ≥ 0.99 for every probe, the
 same NDCG@10 at 1 step as at 32, at about a thirtieth of the latency), so its reverse chain is, in ranking terms, one
 denoiser call made 32 times. SeqDiffRec's lists change with every draw (about a fifth of the top 10 shared between
 two draws of the chain, about a tenth for the one-step inference): its ranking is mostly noise. Averaging more draws
@@ -453,11 +458,12 @@ makes the lists more stable (Jaccard 0.08 at K = 1, 0.17 at K = 16), and NDCG@10
 between two draws at K = 4.
 
 The accuracy table above is the sobering part. The two classic sequence models, trained with cross-entropy over all
-items for the same 30 minutes, rank far above everything else on this seed: GRU4Rec first, at about six times
-most-popular's NDCG@10, then SASRec at about four times; neither diffusion model reaches most-popular. On equal CPU
-time the diffusion models lose twice over: an epoch of DiffuRec costs about 19 of SASRec's (its 32-step evaluation
-another factor), so 30 minutes buy it a few epochs where SASRec gets seventy and GRU4Rec a hundred. Seeds 2 and 3
-will give the intervals.
+items for the same 30 minutes, rank far above everything else: GRU4Rec first, at about six and a half times
+most-popular's NDCG@10, then SASRec at about four times (two seeds each; each seed ranks GRU4Rec first, although with
+two seeds their t-intervals still overlap); neither diffusion model reaches most-popular (one seed each so far). On
+equal CPU time the diffusion models lose twice over: an epoch of DiffuRec costs about 19 of SASRec's (its 32-step
+evaluation another factor), so 30 minutes buy it a few epochs where SASRec gets seventy-odd and GRU4Rec a hundred.
+Seed 3 of every model and seeds 2–3 of the diffusion models are next (`papers/comparison/README.md`).
 """)
 
 code(r"""
@@ -518,7 +524,8 @@ md(r"""
   that the input dropout does not already give.
 - A user-level paired test on seed-averaged models is not a statement about training runs: keep the seed intervals
   beside it.
-- Next item on Beauty at equal training time (30 minutes per seed; Section 7, one seed of all five models so far):
+- Next item on Beauty at equal training time (30 minutes per seed; Section 7: two seeds of GRU4Rec, SASRec and
+  most-popular, one of each diffusion model so far):
   GRU4Rec and SASRec rank first, far above most-popular, which in turn ranks above both diffusion models; DiffuRec's
   ranking does not depend on the draw or the number of reverse steps, SeqDiffRec's changes with every draw.
 
