@@ -114,6 +114,8 @@ public partial class CommittedNotebookTests
             Assert.True(r.Number("one_step_k4_ndcg@10") > 2 * r.Number("random_ndcg@10"),
                 $"one step {r.Number("one_step_k4_ndcg@10")} vs random {r.Number("random_ndcg@10")}");
             Assert.InRange(r.Number("chain_jaccard"), 0, 1);
+            // Section 7 shows the committed seed that Section 8's text compares with SASRec (from the run still in progress)
+            Assert.True(r.Number("committed_cells") > 0, "Section 7 found no committed du2023 run");
             // Section 8's reading of the committed ablations (one seed each): the claims the text makes
             Assert.True(r.Number("ablation_prediction_ndcg@10") > 2 * r.Number("ablation_printed_ndcg@10"));
             Assert.True(r.Number("ablation_tied_ndcg@10") > 1.5 * r.Number("ablation_printed_ndcg@10"));

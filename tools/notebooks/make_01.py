@@ -405,13 +405,19 @@ column's question, and the two can pull apart.
 authors' leave-one-out files), one protocol (the first author's: history masked, HR and NDCG at 1, 5, 10, 20, the best
 epoch by validation NDCG@10) and one training rule, with three seeds; DiffuRec's official protocol is reported beside
 it. The paper published no numbers, so no cell has a reference or a verdict: the table shows where the model stands,
-not whether a paper holds. The quick profile shows what is committed in `papers/du2023/`; the full profile re-runs it.
+not whether a paper holds. The quick profile shows what is committed in `papers/du2023/`, including the finished seeds
+of a run still in progress (the cell says which file that is); the full profile re-runs it.
 """)
 
 code(r"""
 var papersFolder = Path.Combine("..", "papers", "du2023");
+// finished runs (*.json) and the finished seeds of a run still in progress (*.json.partial, written after every seed)
+var committedFiles = Directory.Exists(papersFolder)
+    ? Directory.GetFiles(papersFolder, "reproduced-*.json").Concat(Directory.GetFiles(papersFolder, "reproduced-*.json.partial")).Order().ToList() : new List<string>();
+if (quick) foreach (var f in committedFiles.Where(f => f.EndsWith(".partial")))
+    Console.WriteLine($"{Path.GetFileName(f)}: a run still in progress; the table shows its finished seeds");
 var committed = quick
-    ? (Directory.Exists(papersFolder) ? Directory.GetFiles(papersFolder, "reproduced-*.json").Order().Select(ReproductionJson.Load).ToList() : new List<ReproductionResult>())
+    ? committedFiles.Select(ReproductionJson.Load).ToList()
     : new List<ReproductionResult> { Du2023.Reproduce(Du2023.Models, [Dataset], "full", [1, 2, 3], DataRoot.Resolve(), DeviceName, "notebook 01 (full profile)") };
 var rows = committed.SelectMany(ReproductionJson.Rows).Where(r => r.Protocol == Du2023.Protocol.Name && r.K is 10 or 20).ToList();
 if (rows.Count == 0)
