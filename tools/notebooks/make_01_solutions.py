@@ -60,12 +60,11 @@ SeqDiffRec Train(SeqDiffRecOptions o)
 double Ndcg(SeqDiffRec m, Func<Tensor, Tensor> score) => Test(m, score).Ndcg;
 double Overlap(int[][] a, int[][] b) => a.Zip(b).Average(p => BeyondAccuracy.Jaccard(p.First, p.Second));
 
-// the floor: items ranked by their training popularity on the same users
-var counts = new float[data.Items + 1];
-foreach (var seq in data.Train) foreach (var i in seq) counts[i]++;
-var popularity = tensor(counts, device: device);
-TorchRuntime.Seed(Seed);
-var popularNdcg = Evaluator.Evaluate(h => popularity.unsqueeze(0).expand(h.shape[0], -1), data, test: true, Du2023.Protocol, options.MaxLength - 1, device)["NDCG@10"];
+// the floor: items ranked by their training popularity on the same users (the library's most-popular model)
+var popular = new SequentialMostPopular(device);
+popular.Fit(data, training, Du2023.Protocol);
+var popularNdcg = Evaluator.Evaluate(popular.Score, data, test: true, Du2023.Protocol, popular.MaxLength, device)["NDCG@10"];
+popular.Dispose();
 ResultsChannel.Record("popular_ndcg@10", popularNdcg);
 
 var baseline = Train(options);

@@ -135,8 +135,9 @@ public static class Experiment
         var runs = new List<SeedRun>();
         // Resuming extends the earlier study: its finished seeds of models or seeds this command does not name are kept.
         var kept = done.Values.Where(r => datasets.Contains(r.Dataset) && !(models.Contains(r.Model) && seeds.Contains(r.Seed))).ToList();
-        var order = done.Values.Select(r => r.Model).Concat(models).Distinct().ToList();
-        List<SeedRun> All() => runs.Concat(kept).OrderBy(r => datasets.ToList().IndexOf(r.Dataset)).ThenBy(r => order.IndexOf(r.Model)).ThenBy(r => r.Seed).ToList();
+        var modelOrder = done.Values.Select(r => r.Model).Concat(models).Distinct().ToList();
+        var datasetOrder = datasets.ToList();
+        List<SeedRun> All() => runs.Concat(kept).OrderBy(r => datasetOrder.IndexOf(r.Dataset)).ThenBy(r => modelOrder.IndexOf(r.Model)).ThenBy(r => r.Seed).ToList();
         ReproductionResult Result() { var all = All(); return new(environment, command, profile, Cells(study, all, profile), all); }
 
         foreach (var dataset in datasets)
