@@ -16,16 +16,19 @@ static class BenchCommand
         var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
         var evalUsers = new Option<int?>("--eval-users") { Description = "Time the validation pass on the first N users and scale to all (sequence models)." };
-        var cmd = new Command("bench", "Time training epochs and one evaluation; print one JSON line per model with the counted GFLOP, the achieved GFLOP/s and the machine's matmul throughput.") { model, dataset, epochs, device, threads, evalUsers };
+        var precision = new Option<string>("--precision") { Description = "fp32, or bf16 mixed precision for the training epochs (evaluation stays fp32).", DefaultValueFactory = _ => "fp32" };
+        var cmd = new Command("bench", "Time training epochs and one evaluation; print one JSON line per model with the counted GFLOP, the achieved GFLOP/s and the machine's matmul throughput.") { model, dataset, epochs, device, threads, evalUsers, precision };
         cmd.SetAction(parse =>
         {
             var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
             if (parse.GetValue(epochs) < 1) throw new ReproDiffException($"--epochs {parse.GetValue(epochs)}: must be at least 1.");
             foreach (var m in parse.GetValue(model)!) Bench.Validate(m, parse.GetValue(dataset)!);   // bad input fails before anything runs
+            var prec = Runtime.MixedPrecision.Parse(parse.GetValue(precision));
+            Runtime.MixedPrecision.Check(prec, Runtime.TorchRuntime.ResolveDevice(parse.GetValue(device)));
             var (fp32, bf16) = Bench.Calibrate(parse.GetValue(device)!, parse.GetValue(threads));   // a few seconds: the ceiling each line is read against
             foreach (var m in parse.GetValue(model)!)
             {
-                var r = Bench.Run(m, parse.GetValue(dataset)!, parse.GetValue(epochs), parse.GetValue(device)!, parse.GetValue(threads), root, evalUsers: parse.GetValue(evalUsers))
+                var r = Bench.Run(m, parse.GetValue(dataset)!, parse.GetValue(epochs), parse.GetValue(device)!, parse.GetValue(threads), root, evalUsers: parse.GetValue(evalUsers), precision: prec)
                     with { MatmulFp32Gflops = fp32, MatmulBf16Gflops = bf16 };
                 Console.WriteLine(JsonSerializer.Serialize(r));
             }

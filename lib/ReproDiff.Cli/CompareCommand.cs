@@ -30,7 +30,7 @@ static class CompareCommand
         {
             var fam = parse.GetValue(family)!;
             var study = Comparison.For(fam);
-            var (prof, seedList, device, budget, resume) = options.Read(parse);
+            var (prof, seedList, device, budget, resume, precision) = options.Read(parse);
             var models = parse.GetValue(model) is { Length: > 0 } ms ? ms : study.Models;
             var datasets = parse.GetValue(dataset) is { Length: > 0 } ds ? ds : study.Datasets;
             foreach (var m in models) study.CheckModel(m);
@@ -43,8 +43,8 @@ static class CompareCommand
             var log = new Runtime.SyncProgress<string>(line => Console.Error.WriteLine(line));
             foreach (var d in datasets)
             {
-                var stem = Path.Combine(dir, $"{fam}-{d}");
-                var runs = Experiment.Run(study, models, [d], prof, seedList, root, device, command, log, cancel, budget, stem + ".runs.json", resume);
+                var stem = StudyOptions.Stem(Path.Combine(dir, $"{fam}-{d}"), precision);
+                var runs = Experiment.Run(study, models, [d], prof, seedList, root, device, command, log, cancel, budget, stem + ".runs.json", resume, precision);
                 var report = Comparison.Summarise(runs, fam, d, study);
                 Comparison.Save(report, stem + ".json");
                 AtomicFile.WriteAllText(stem + ".md", Comparison.Markdown(report));

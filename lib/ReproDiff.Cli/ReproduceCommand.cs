@@ -15,7 +15,7 @@ static class ReproduceCommand
         var paper = new Argument<string>("paper") { Description = "wang2023, li2023 or du2023." };
         var model = new Option<string[]>("--model") { Description = "Models (default: all the paper's supported models).", AllowMultipleArgumentsPerToken = true };
         var dataset = new Option<string[]>("--dataset") { Description = "Datasets (default: all the paper's datasets here).", AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string?>("--out") { Description = "JSON file to write (default: artifacts/reproduce/<paper>-<profile>.json)." };
+        var output = new Option<string?>("--out") { Description = "JSON file to write (default: artifacts/reproduce/<paper>-<profile>.json, <paper>-<profile>-bf16.json for bf16)." };
         var strict = new Option<bool>("--fail-unless-reproduced") { Description = "Exit 1 when a cell with a reported value is not 'reproduced' (for CI)." };
         var study = new StudyOptions();
         var cmd = new Command("reproduce", "Train and evaluate a paper's models and write the reported-versus-ours JSON.") { paper, model, dataset, output, strict };
@@ -30,14 +30,14 @@ static class ReproduceCommand
                 Du2023.Paper => Du2023.Study,
                 _ => throw new ReproDiffException($"reproduce {id}: unknown paper; available: {Wang2023.Paper}, {Li2023.Paper}, {Du2023.Paper}."),
             };
-            var (prof, seedList, device, budget, resume) = study.Read(parse);
+            var (prof, seedList, device, budget, resume, precision) = study.Read(parse);
             var models = parse.GetValue(model) is { Length: > 0 } ms ? ms : declared.Models;
             var datasets = parse.GetValue(dataset) is { Length: > 0 } ds ? ds : declared.Datasets;
             var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
             var command = "reprodiff reproduce " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "reproduce").Skip(1));
             var log = new Runtime.SyncProgress<string>(line => Console.Error.WriteLine(line));
-            var path = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(Runtime.RepositoryLocator.FindRoot() ?? ".", "artifacts", "reproduce", $"{id}-{prof}.json"));
-            var result = Experiment.Run(declared, models, datasets, prof, seedList, root, device, command, log, cancel, budget, path, resume);
+            var path = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(Runtime.RepositoryLocator.FindRoot() ?? ".", "artifacts", "reproduce", StudyOptions.Stem($"{id}-{prof}", precision) + ".json"));
+            var result = Experiment.Run(declared, models, datasets, prof, seedList, root, device, command, log, cancel, budget, path, resume, precision);
 
             var t = new Table().Border(TableBorder.Simple);
             foreach (var h in new[] { "dataset", "model", "protocol", "metric", "reported", "ours (mean ± std)", "verdict" }) t.AddColumn(h);

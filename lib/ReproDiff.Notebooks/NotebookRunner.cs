@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
 using ReproDiff.Reporting;
@@ -129,7 +131,7 @@ public static partial class NotebookRunner
                     if (state.Exception is { } ex) throw Runtime(ex, location);
                     count++;
                     cell.Json["execution_count"] = count;
-                    if (HasReturnValue(state.Script)) sink.ExecuteResult(state.ReturnValue, count);
+                    if (EndsInExpression(code)) sink.ExecuteResult(state.ReturnValue, count);
                     if (timed) { sink.Stdout.Write($"Wall time: {watch.Elapsed.TotalMilliseconds:F2}ms\n"); sink.Flush(); }
                     run++;
                 }
@@ -205,12 +207,14 @@ public static partial class NotebookRunner
         return (string.Join('\n', lines), timed);
     }
 
-    static readonly MethodInfo? HasReturnValueMethod =
-        typeof(Script).GetMethod("HasReturnValue", BindingFlags.Instance | BindingFlags.NonPublic);
-
-    /// <summary>Whether the cell ends in an expression without ';' (dotnet-interactive asks Roslyn the same, by reflection).</summary>
-    static bool HasReturnValue(Script script) =>
-        HasReturnValueMethod is not null ? (bool)HasReturnValueMethod.Invoke(script, null)! : false;
+    /// <summary>
+    /// Whether the cell ends in an expression without ';', whose value the notebook shows. Roslyn's internal
+    /// <c>Script.HasReturnValue</c> also counts any <c>return</c> below a top-level statement, one inside a local function
+    /// included, and such cells showed "&lt;null&gt;" where the .NET Interactive kernel shows nothing.
+    /// </summary>
+    internal static bool EndsInExpression(string code) =>
+        ((CompilationUnitSyntax)CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(kind: SourceCodeKind.Script)).GetRoot())
+            .Members.OfType<GlobalStatementSyntax>().LastOrDefault() is { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } };
 
     /// <summary>An exception thrown by cell code, located at its innermost frame inside a cell.</summary>
     static CellException Runtime(Exception e, string location)

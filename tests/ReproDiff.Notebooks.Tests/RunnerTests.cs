@@ -130,6 +130,23 @@ public class RunnerTests
         Assert.Equal(3, NotebookDocument.Load(output).Cells[2].Json["execution_count"]!.GetValue<int>());
     }
 
+    [Theory]
+    [InlineData("using (var w = new System.IO.StringWriter())\n{\n    int Twice(int x) { return 2 * x; }\n    w.Write(Twice(2));\n}\nvar y = 1;", null)]
+    [InlineData("int Twice(int x) { return 2 * x; }\nTwice(21)", "42")]
+    [InlineData("string s = null;\ns", "<null>")]
+    [InlineData("var z = 3;", null)]
+    public async Task OnlyATrailingExpressionShowsAValue(string cell, string? expected)
+    {
+        // a return inside a local function once showed "<null>" after the cell (Roslyn's HasReturnValue counts it; the kernel does not)
+        var path = NotebookBuilder.WithCell(cell);
+        var output = Path.Combine(Path.GetDirectoryName(path)!, "executed.ipynb");
+        var r = await Run(path, new NotebookRunOptions { OutputPath = output });
+        Assert.True(r.Passed, r.Error);
+        var results = NotebookDocument.Load(output).Cells[2].Json["outputs"]!.AsArray()
+            .Where(o => (string)o!["output_type"]! == "execute_result").Select(o => NotebookDocument.JoinSource(o!["data"]!["text/plain"])).ToList();
+        Assert.Equal(expected is null ? [] : [expected], results);
+    }
+
     [Fact]
     public async Task WorkingDirectoryReferencesAndLoadResolveFromTheNotebookFolder()
     {

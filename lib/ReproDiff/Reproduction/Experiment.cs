@@ -121,7 +121,7 @@ public static class Experiment
 {
     public static ReproductionResult Run(Study study, IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
         IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
-        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false)
+        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false, Precision precision = Precision.Fp32)
     {
         foreach (var m in models) study.CheckModel(m);
         foreach (var d in datasets) if (!study.Datasets.Contains(d)) throw new ReproDiffException($"--dataset {d}: {study.Paper} runs {string.Join(", ", study.Datasets)}.");
@@ -129,9 +129,10 @@ public static class Experiment
         if (seeds.Distinct().Count() != seeds.Count) throw new ReproDiffException($"--seeds {string.Join(",", seeds)}: a seed is repeated.");
         _ = study.Training(models.Count > 0 ? models[0] : "", profile, budget); // validates the profile before any work
         var dev = TorchRuntime.ResolveDevice(device);
+        MixedPrecision.Check(precision, dev);
         var environment = EnvironmentReport.Capture(); // at the start: the commit and settings that actually ran
         var partial = output is null ? null : output + ".partial";
-        var done = resume && output is not null ? Finished(partial!, output, profile, budget) : [];
+        var done = resume && output is not null ? Finished(partial!, output, profile, budget, precision) : [];
         var runs = new List<SeedRun>();
         // Resuming extends the earlier study: its finished seeds of models or seeds this command does not name are kept.
         var kept = done.Values.Where(r => datasets.Contains(r.Dataset) && !(models.Contains(r.Model) && seeds.Contains(r.Seed))).ToList();
@@ -156,7 +157,7 @@ public static class Experiment
                     }
                     data ??= study.Load(root, dataset, profile);
                     analyses ??= study.Protocols.ToDictionary(p => p, p => study.Analysis(data, p));
-                    runs.Add(RunSeed(study, model, dataset, data, analyses, seed, profile, budget, dev, output, progress, cancel) with { Commit = environment.GitCommit });
+                    runs.Add(RunSeed(study, model, dataset, data, analyses, seed, profile, budget, precision, dev, output, progress, cancel) with { Commit = environment.GitCommit });
                     if (partial is not null) ReproductionJson.Save(Result(), partial);
                 }
         }
@@ -172,10 +173,10 @@ public static class Experiment
     }
 
     static SeedRun RunSeed(Study study, string model, string dataset, object data, IReadOnlyDictionary<EvaluationProtocol, Func<Evaluator.TopLists, TestAnalysis>?> analyses, int seed, string profile, TimeSpan? budget,
-        torch.Device device, string? output, IProgress<string>? progress, CancellationToken cancel)
+        Precision precision, torch.Device device, string? output, IProgress<string>? progress, CancellationToken cancel)
     {
         TorchRuntime.Seed(seed);
-        var training = study.Training(model, profile, budget);
+        var training = study.Training(model, profile, budget) with { Precision = precision };
         if (output is not null)
         {
             var folder = output + ".checkpoints";
@@ -216,6 +217,7 @@ public static class Experiment
         {
             Parameters = trial.ParameterCount, Results = results, Budget = budget?.TotalMinutes,
             SecondsToBest = best is null ? null : Math.Round(best.Elapsed.TotalSeconds, 1), PeakMemoryMb = PeakMemory.ReadMb(),
+            Precision = precision == Precision.Fp32 ? null : precision.Name(),
         };
     }
 
@@ -242,8 +244,8 @@ public static class Experiment
         return all;
     }
 
-    /// <summary>The finished seeds of an earlier run of the same profile and budget (the partial file first, then the output).</summary>
-    static Dictionary<(string, string, int), SeedRun> Finished(string partial, string output, string profile, TimeSpan? budget)
+    /// <summary>The finished seeds of an earlier run of the same profile, budget and precision (the partial file first, then the output).</summary>
+    static Dictionary<(string, string, int), SeedRun> Finished(string partial, string output, string profile, TimeSpan? budget, Precision precision)
     {
         var found = new Dictionary<(string, string, int), SeedRun>();
         foreach (var path in new[] { partial, output })
@@ -251,6 +253,8 @@ public static class Experiment
             if (!File.Exists(path)) continue;
             var earlier = ReproductionJson.Load(path);
             if (earlier.Profile != profile) continue;
+            if (earlier.Runs.FirstOrDefault(r => (r.Precision ?? "fp32") != precision.Name()) is { } other)
+                throw new ReproDiffException($"{path}: holds {other.Precision ?? "fp32"} runs; resuming it with --precision {precision.Name()} would mix precisions in one study. Write to another file.");
             foreach (var r in earlier.Runs.Where(r => r.Results is not null && r.Budget == budget?.TotalMinutes))
                 found.TryAdd((r.Dataset, r.Model, r.Seed), r);
         }

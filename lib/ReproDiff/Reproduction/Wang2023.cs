@@ -32,6 +32,9 @@ public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs,
     public double? SecondsToBest { get; init; }
     /// <summary>The process's peak resident memory (MiB) during this seed's training and test (Linux VmHWM, reset at the seed's start; null where it cannot be reset).</summary>
     public double? PeakMemoryMb { get; init; }
+    /// <summary>"bf16" when trained with bf16 mixed precision (<see cref="Runtime.MixedPrecision"/>); absent for fp32 (so fp32 files read as before).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Precision { get; init; }
 }
 
 /// <summary>

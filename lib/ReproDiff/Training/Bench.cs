@@ -21,6 +21,8 @@ public sealed record BenchResult(
 {
     /// <summary>Users actually evaluated; <see cref="EvalSec"/> is scaled from them to all users when fewer.</summary>
     [JsonPropertyName("eval_users_timed")] public int? EvalUsers { get; init; }
+    /// <summary>The training precision (<see cref="MixedPrecision"/>): fp32, or bf16 mixed precision; evaluation is fp32 in both.</summary>
+    [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
     /// <summary>The allocator setting of the process (<see cref="TorchRuntime.RetainFreedMemory"/>); it moves both speed and peak memory.</summary>
     [JsonPropertyName("allocator")] public string Allocator { get; init; } = TorchRuntime.Allocator;
 
@@ -32,18 +34,20 @@ public sealed record BenchResult(
     [JsonPropertyName("matmul_fp32_gflops")] public double? MatmulFp32Gflops { get; init; }
     [JsonPropertyName("matmul_bf16_gflops")] public double? MatmulBf16Gflops { get; init; }
 
-    /// <summary>Achieved GFLOP/s of training and evaluation, and their share of the fp32 matmul throughput.</summary>
+    /// <summary>Achieved GFLOP/s of training and evaluation, and their share of the fp32 matmul throughput (evaluation is fp32 at either precision).</summary>
     [JsonPropertyName("train_gflops")] public double? TrainGflops => Rate(TrainGflopPerEpoch, SecPerEpochMedian);
     [JsonPropertyName("eval_gflops")] public double? EvalGflops => Rate(EvalGflop, EvalSec);
-    [JsonPropertyName("train_share_of_fp32_matmul")] public double? TrainShare => Share(TrainGflops);
-    [JsonPropertyName("eval_share_of_fp32_matmul")] public double? EvalShare => Share(EvalGflops);
+    [JsonPropertyName("train_share_of_fp32_matmul")] public double? TrainShare => Share(TrainGflops, MatmulFp32Gflops);
+    [JsonPropertyName("eval_share_of_fp32_matmul")] public double? EvalShare => Share(EvalGflops, MatmulFp32Gflops);
+    /// <summary>For bf16 training: the training rate's share of the bf16 matmul throughput, the ceiling of its matrix products.</summary>
+    [JsonPropertyName("train_share_of_bf16_matmul")] public double? TrainShareBf16 => Precision == "bf16" ? Share(TrainGflops, MatmulBf16Gflops) : null;
 
     /// <summary>This result with the counted work in GFLOP (unchanged when the model is not counted).</summary>
     public BenchResult WithWork(Flops.Work? work) => work is null ? this
         : this with { TrainGflopPerEpoch = Math.Round(work.TrainPerEpoch / 1e9, 2), EvalGflop = Math.Round(work.EvalPass / 1e9, 2) };
 
     static double? Rate(double? gflop, double seconds) => gflop is { } g && seconds > 0 ? Math.Round(g / seconds, 1) : null;
-    double? Share(double? gflops) => gflops is { } g && MatmulFp32Gflops is { } peak && peak > 0 ? Math.Round(g / peak, 3) : null;
+    static double? Share(double? gflops, double? ceiling) => gflops is { } g && ceiling is { } peak && peak > 0 ? Math.Round(g / peak, 3) : null;
 }
 
 /// <summary>Times N training epochs (no evaluation inside) and one full validation evaluation with the official protocol.</summary>
@@ -51,17 +55,20 @@ public static class Bench
 {
     public static string[] Models => [.. Reproduction.Wang2023.Models, .. Reproduction.Li2023.Models, "SeqDiffRec"];
 
-    public static BenchResult Run(string model, string dataset, int epochs, string device, int? threads, DataRoot root, int seed = 1, int? evalUsers = null)
+    public static BenchResult Run(string model, string dataset, int epochs, string device, int? threads, DataRoot root, int seed = 1, int? evalUsers = null,
+        Precision precision = Precision.Fp32)
     {
         if (epochs < 1) throw new ReproDiffException($"--epochs {epochs}: must be at least 1.");
         var (sequential, seqDiffRec) = Validate(model, dataset);
         var dev = TorchRuntime.ResolveDevice(device);
+        MixedPrecision.Check(precision, dev);
+        var training = new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue, Precision = precision };
         var usedThreads = TorchRuntime.SetThreads(threads);
         TorchRuntime.Seed(seed);
-        if (sequential) return RunSequential(model, seqDiffRec, dataset, epochs, dev, usedThreads, root, seed, evalUsers);
+        if (sequential) return RunSequential(model, seqDiffRec, dataset, training, dev, usedThreads, root, seed, evalUsers) with { Precision = precision.Name() };
         var data = InteractionDataset.Load(root, dataset);
         using var m = Reproduction.Wang2023.Create(model, dataset, data, dev);
-        var report = m.Fit(data, new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue }, seed: seed);
+        var report = m.Fit(data, training, seed: seed);
         var watch = Stopwatch.StartNew();
         Evaluator.Evaluate(m.Score, data, test: false, EvaluationProtocol.DiffRec);
         watch.Stop();
@@ -69,7 +76,7 @@ public static class Bench
         var work = Flops.Of(m, data);
         return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), usedThreads, epochs, Math.Round(spe, 4),
             Math.Round(watch.Elapsed.TotalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
-            Math.Round(data.Users / spe, 1)).WithWork(work);
+            Math.Round(data.Users / spe, 1)) { Precision = precision.Name() }.WithWork(work);
     }
 
     /// <summary>
@@ -102,7 +109,7 @@ public static class Bench
     /// first <paramref name="evalUsers"/> users when given (DiffuRec's 32-step chain makes a full pass long on a CPU);
     /// eval_sec is then scaled to all users, linearly, as the pass is a loop over equal batches.
     /// </summary>
-    static BenchResult RunSequential(string model, SeqDiffRecOptions? seqDiffRec, string dataset, int epochs, TorchSharp.torch.Device dev, int threads, DataRoot root, int seed, int? evalUsers)
+    static BenchResult RunSequential(string model, SeqDiffRecOptions? seqDiffRec, string dataset, TrainingOptions training, TorchSharp.torch.Device dev, int threads, DataRoot root, int seed, int? evalUsers)
     {
         var data = SequenceDataset.Load(root, dataset);
         var evalData = evalUsers is { } n ? data.Head(n) : data;
@@ -110,7 +117,7 @@ public static class Bench
         using ISequentialRecommender m = seqDiffRec is not null
             ? new SeqDiffRec(data.Items, seqDiffRec with { Inference = SeqDiffRecInference.ReverseChain }, dev)
             : Reproduction.Li2023.Create(model, data.Items, dev);
-        var report = m.Fit(data, new TrainingOptions { MaxEpochs = epochs, EvalEvery = int.MaxValue }, seed: seed);
+        var report = m.Fit(data, training, seed: seed);
         var watch = Stopwatch.StartNew();
         Evaluator.Evaluate(m.Score, evalData, test: false, EvaluationProtocol.DiffuRec, m.MaxLength, dev);
         watch.Stop();
@@ -123,7 +130,7 @@ public static class Bench
             _ when m is SeqDiffRec d => ExampleCount(d, data),
             _ => data.Users,
         };
-        return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), threads, epochs, Math.Round(spe, 4),
+        return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), threads, training.MaxEpochs, Math.Round(spe, 4),
             Math.Round(evalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
             Math.Round(examples / spe, 1)) { EvalUsers = evalData.Users }.WithWork(work);
     }

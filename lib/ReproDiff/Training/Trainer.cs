@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ReproDiff.Evaluation;
 using ReproDiff.Reporting;
+using ReproDiff.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,6 +28,12 @@ public sealed record TrainingOptions
     public TimeSpan? TimeBudget { get; init; }
     /// <summary>Write weights and optimizer state here after every evaluation and at least every <see cref="Trainer.CheckpointInterval"/>; resume from it when present.</summary>
     public string? CheckpointPath { get; init; }
+    /// <summary>
+    /// fp32, or bf16 mixed precision for the training steps (<see cref="MixedPrecision"/>: the loss's forward pass under
+    /// autocast, fp32 weights, gradients and optimiser). Validation and tests score in fp32 either way: bf16 keeps 8 bits of
+    /// mantissa, too few to order thousands of items' scores without ties.
+    /// </summary>
+    public Precision Precision { get; init; }
 
     public void Validate()
     {
@@ -76,6 +83,8 @@ public static class Trainer
         IReadOnlyList<optim.lr_scheduler.LRScheduler>? schedulers = null)
     {
         options.Validate();
+        var device = module.parameters().FirstOrDefault()?.device ?? CPU;
+        MixedPrecision.Check(options.Precision, device);
         if (options.Metric is not null && validate is null) throw new ArgumentException("a validation metric needs a validate function.");
         var reports = new List<EpochReport>();
         Dictionary<string, Tensor>? best = null;
@@ -110,10 +119,11 @@ public static class Trainer
                         using var scope = NewDisposeScope();
                         if (!e.MoveNext()) break;
                         foreach (var o in optimizers) o.zero_grad();
-                        var l = loss(e.Current);
+                        Tensor l;
+                        using (MixedPrecision.Region(options.Precision, device)) l = loss(e.Current); // backward runs outside, as in PyTorch's AMP
                         l.backward();
                         foreach (var o in optimizers) o.step();
-                        total += l.item<float>();
+                        total += (l.dtype == ScalarType.Float32 ? l : l.to_type(ScalarType.Float32)).item<float>();
                         batches++;
                     }
                 }

@@ -23,6 +23,8 @@ public class CliTests
     [InlineData(new[] { "compare", "--family", "user-item", "--models", "SASRec" }, "--model SASRec: comparison/user-item supports DiffRec, T-DiffRec, L-DiffRec, LT-DiffRec, MultVAE, DAE, LightGCN, EASE, MostPopular.")]
     [InlineData(new[] { "compare", "--family", "next-item", "--datasets", "diffrec-ml-1m-clean" }, "--datasets diffrec-ml-1m-clean: the next-item family runs diffurec-amazon-beauty, diffurec-toys, s3rec-sports, s3rec-yelp.")]
     [InlineData(new[] { "compare", "--family", "user-item", "--budget-minutes", "0" }, "--budget-minutes 0: must be positive.")]
+    [InlineData(new[] { "compare", "--family", "user-item", "--precision", "fp16" }, "--precision fp16: unknown precision; use fp32 or bf16.")]
+    [InlineData(new[] { "bench", "--model", "DiffRec", "--dataset", "diffrec-ml-1m-clean", "--precision", "half" }, "--precision half: unknown precision; use fp32 or bf16.")]
     [InlineData(new[] { "notebooks", "run", "/no/such.ipynb" }, "/no/such.ipynb: notebook not found.")]
     [InlineData(new[] { "notebooks", "run", "--profile", "medium" }, "Argument 'medium' not recognized. Must be one of")]
     public void UserErrorIsOneLineAndExitCode2(string[] args, string expected)

@@ -151,6 +151,27 @@ public class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void A_bf16_study_records_its_precision_and_never_resumes_into_fp32_results()
+    {
+        if (!Flops.CpuHasBf16()) return; // bf16 is refused on such a CPU (MixedPrecisionTests)
+        var output = Path.Combine(folder, "precision.json");
+        Run(new FakeStudy(), [1], output);
+        var before = File.ReadAllText(output);
+        Assert.DoesNotContain("precision", before);                                           // fp32 files are as before
+        var mixed = new FakeStudy();
+        var e = Assert.Throws<ReproDiffException>(() => Experiment.Run(mixed, ["A"], ["d"], "full", [2], DataRoot.Resolve(folder), "cpu", "test",
+            output: output, resume: true, precision: ReproDiff.Runtime.Precision.Bf16));
+        Assert.Contains("holds fp32 runs", e.Message);
+        Assert.Empty(mixed.Fits);                                                              // refused before any training
+        Assert.Equal(before, File.ReadAllText(output));                                        // and the fp32 results untouched
+        var bf16 = new FakeStudy();
+        var r = Experiment.Run(bf16, ["A", "B"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", output: Path.Combine(folder, "bf16.json"),
+            precision: ReproDiff.Runtime.Precision.Bf16);
+        Assert.All(r.Runs, x => Assert.Equal("bf16", x.Precision));
+        Assert.All(ReproductionJson.Load(Path.Combine(folder, "bf16.json")).Runs, x => Assert.Equal("bf16", x.Precision));
+    }
+
+    [Fact]
     public void Bad_options_fail_before_any_training_naming_the_option()
     {
         var study = new FakeStudy();
