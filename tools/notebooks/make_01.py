@@ -74,6 +74,7 @@ code(r"""
 string Profile = "quick";
 int Seed = 1;
 string DeviceName = "auto";
+string TrainingPrecision = "fp32";   // or "bf16": mixed precision on CPUs with AVX512-BF16 or AMX (environment/README.md)
 string Dataset = "diffurec-amazon-beauty";
 int QuickUsers = 6000;
 """, tags=["parameters"])
@@ -88,7 +89,8 @@ var all = SequenceDataset.Load(DataRoot.Resolve(), Dataset);
 var data = quick ? all.Head(QuickUsers) : all;
 // quick: a narrower network (hidden 64 instead of 256) so that a few epochs run in a minute; everything else as the full default
 var options = quick ? Du2023.Options(Dataset) with { Hidden = 64 } : Du2023.Options(Dataset);
-var training = quick ? new TrainingOptions { MaxEpochs = 24, EvalEvery = 2, Patience = 3, Metric = "NDCG@10" } : Du2023.Training("SeqDiffRec", "full");
+var training = (quick ? new TrainingOptions { MaxEpochs = 24, EvalEvery = 2, Patience = 3, Metric = "NDCG@10" } : Du2023.Training("SeqDiffRec", "full"))
+    with { Precision = MixedPrecision.Parse(TrainingPrecision) };
 var lengths = data.Train.Select(s => s.Length).ToArray();
 Console.WriteLine($"{data.Name}: {data.Users:N0} users, {data.Items:N0} items; training sequences of {lengths.Min()}..{lengths.Max()} items (mean {lengths.Average():F1})");
 Console.WriteLine($"SeqDiffRec: hidden {options.Hidden}, {options.Blocks} blocks × {options.Heads} heads, T = {options.MaxLength} slots, N = {options.Steps} steps ({options.Schedule}), " +
@@ -329,11 +331,10 @@ var evalUsers = Math.Min(data.Users, quick ? 1000 : data.Users);
 var testData = data.Head(evalUsers);
 var modes = new List<(string Name, int Passes, Func<Tensor, Tensor> Score)> { ($"Algorithm 2 (N = {options.Steps})", options.Steps, h => model.Score(h, SeqDiffRecInference.ReverseChain)) };
 foreach (var k in new[] { 1, 4, 16 }) modes.Add(($"one step, K = {k}", k, h => model.Score(h, SeqDiffRecInference.OneStep, draws: k)));
-// two floors without any model: items ranked by their training popularity, and a random ranking
-var counts = new float[data.Items + 1];
-foreach (var seq in data.Train) foreach (var i in seq) counts[i]++;
-var popularity = tensor(counts, device: device);
-modes.Add(("most popular (no model)", 0, h => popularity.unsqueeze(0).expand(h.shape[0], -1)));
+// two floors without any model: items ranked by their training popularity (the library's most-popular model), and a random ranking
+var popular = new SequentialMostPopular(device);
+popular.Fit(data, training, Du2023.Protocol);
+modes.Add(("most popular (no model)", 0, popular.Score));
 // and SASRec, a non-diffusion model trained on the same users with the same rule (RecBole's settings, hidden 64 like the quick SeqDiffRec)
 TorchRuntime.Seed(Seed);
 var sasrec = new SasRec(data.Items, new NextItemOptions { MaxLength = model.MaxLength }, device);
