@@ -459,12 +459,11 @@ between two draws at K = 4.
 
 The accuracy table above is the sobering part. The two classic sequence models, trained with cross-entropy over all
 items for the same 30 minutes, rank far above everything else: GRU4Rec first, at about six and a half times
-most-popular's NDCG@10 (three seeds), then SASRec at about four times (two seeds so far; every seed ranks GRU4Rec first,
-but SASRec's two-seed t-interval is wide enough to reach GRU4Rec's); neither diffusion model reaches most-popular (one
-seed each so far). On
+most-popular's NDCG@10, then SASRec at about four times (three seeds each; every seed ranks GRU4Rec first, and the two
+t-intervals are apart); neither diffusion model reaches most-popular (one seed each so far). On
 equal CPU time the diffusion models lose twice over: an epoch of DiffuRec costs about 19 of SASRec's (its 32-step
 evaluation another factor), so 30 minutes buy it a few epochs where SASRec gets seventy-odd and GRU4Rec a hundred.
-Seed 3 of SASRec and seeds 2–3 of the diffusion models are next (`papers/comparison/README.md`).
+Seeds 2–3 of the diffusion models are next (`papers/comparison/README.md`).
 """)
 
 code(r"""
@@ -525,8 +524,8 @@ md(r"""
   that the input dropout does not already give.
 - A user-level paired test on seed-averaged models is not a statement about training runs: keep the seed intervals
   beside it.
-- Next item on Beauty at equal training time (30 minutes per seed; Section 7: three seeds of GRU4Rec and most-popular,
-  two of SASRec, one of each diffusion model so far):
+- Next item on Beauty at equal training time (30 minutes per seed; Section 7: three seeds of GRU4Rec, SASRec and
+  most-popular, one of each diffusion model so far):
   GRU4Rec and SASRec rank first, far above most-popular, which in turn ranks above both diffusion models; DiffuRec's
   ranking does not depend on the draw or the number of reverse steps, SeqDiffRec's changes with every draw.
 
