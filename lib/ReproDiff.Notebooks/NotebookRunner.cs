@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
@@ -131,7 +130,7 @@ public static partial class NotebookRunner
                     if (state.Exception is { } ex) throw Runtime(ex, location);
                     count++;
                     cell.Json["execution_count"] = count;
-                    if (EndsInExpression(code)) sink.ExecuteResult(state.ReturnValue, count);
+                    if (EndsInExpression(state.Script)) sink.ExecuteResult(state.ReturnValue, count);
                     if (timed) { sink.Stdout.Write($"Wall time: {watch.Elapsed.TotalMilliseconds:F2}ms\n"); sink.Flush(); }
                     run++;
                 }
@@ -212,8 +211,9 @@ public static partial class NotebookRunner
     /// <c>Script.HasReturnValue</c> also counts any <c>return</c> below a top-level statement, one inside a local function
     /// included, and such cells showed "&lt;null&gt;" where the .NET Interactive kernel shows nothing.
     /// </summary>
-    internal static bool EndsInExpression(string code) =>
-        ((CompilationUnitSyntax)CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(kind: SourceCodeKind.Script)).GetRoot())
+    /// <remarks>Reads the syntax tree the submission was compiled from (the compilation is cached), so the cell is not parsed twice.</remarks>
+    static bool EndsInExpression(Script script) =>
+        ((CompilationUnitSyntax)script.GetCompilation().SyntaxTrees.Last().GetRoot())
             .Members.OfType<GlobalStatementSyntax>().LastOrDefault() is { Statement: ExpressionStatementSyntax { SemicolonToken.IsMissing: true } };
 
     /// <summary>An exception thrown by cell code, located at its innermost frame inside a cell.</summary>
