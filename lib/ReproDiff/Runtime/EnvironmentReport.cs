@@ -33,7 +33,7 @@ public sealed record EnvironmentReport(
             CudaDevices: torch.cuda.is_available() ? torch.cuda.device_count() : 0,
             Threads: torch.get_num_threads(),
             Cores: Environment.ProcessorCount,
-            GitCommit: RepositoryLocator.GitCommit(),
+            GitCommit: RepositoryLocator.BuildCommit() ?? RepositoryLocator.GitCommit(), // the code that runs, else the checkout's HEAD
             Machine: Environment.MachineName,
             Timestamp: DateTimeOffset.UtcNow,
             Allocator: TorchRuntime.Allocator);

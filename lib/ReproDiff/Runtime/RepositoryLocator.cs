@@ -14,6 +14,21 @@ public static class RepositoryLocator
         return null;
     }
 
+    /// <summary>
+    /// The commit this library was built from: the SDK's source-control stamp on the assembly (its informational version
+    /// "1.0.0+&lt;sha&gt;"); null when the build had no git. It names the code that runs even when the checkout has moved on
+    /// since the build (a long run from a frozen build while work continues).
+    /// </summary>
+    public static string? BuildCommit()
+    {
+        var version = typeof(RepositoryLocator).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        var plus = version?.LastIndexOf('+') ?? -1;
+        var sha = plus >= 0 ? version![(plus + 1)..] : null;
+        return sha is { Length: 40 } && sha.All(Uri.IsHexDigit) ? sha : null;
+    }
+
     /// <summary>The commit HEAD points at, read from .git (loose or packed refs); null outside a git checkout.</summary>
     public static string? GitCommit(string? root = null)
     {

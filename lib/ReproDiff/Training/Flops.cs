@@ -43,11 +43,13 @@ public static class Flops
     }
 
     /// <summary>
-    /// The counted work of a next-item model on <paramref name="data"/>, or null for a model not counted yet (SeqDiffRec).
+    /// The counted work of a next-item model on <paramref name="data"/>, or null for a model not counted yet.
     /// Sequences are left-padded to the model's maximum length L and every position is computed, padding included, as
     /// the code does. SASRec and GRU4Rec train on one sequence per user and score every real position against the item
     /// table; DiffuRec trains on every prefix (one target each) and its evaluation runs the approximator once per reverse
-    /// step. Scoring against the item table counts (items + 1)·H per scored row.
+    /// step. SeqDiffRec trains on its examples (every prefix, or the windows), one denoiser call and one rounding each; its
+    /// evaluation calls the denoiser N times (Algorithm 2) or K times with K roundings (the one-step inference). Scoring
+    /// against the item table counts (items + 1)·H per scored row.
     /// </summary>
     public static Work? Of(ISequentialRecommender model, SequenceDataset data)
     {
@@ -76,6 +78,18 @@ public static class Flops
                 var approximator = 8.0 * h * h + (d.Options.Blocks - 1) * BlockMacs(l, l, h) + BlockMacs(l, 1, h);
                 double examples = data.Train.Sum(x => (double)Math.Max(0, x.Length - 1));
                 return new(6 * examples * (approximator + table * h), 2 * users * (d.Options.Steps * approximator + table * h));
+            }
+            case SeqDiffRec s:
+            {
+                var (h, l) = (s.Options.Hidden, s.Options.MaxLength);
+                // the denoiser: its blocks over the T slots, only the target row of the last block; the step embedding is sinusoidal (no product)
+                var denoiser = (s.Options.Blocks - 1) * BlockMacs(l, l, h) + BlockMacs(l, 1, h);
+                double examples;
+                using (var windows = s.Examples(data)) examples = windows.shape[0];
+                var perUser = s.Options.Inference == SeqDiffRecInference.ReverseChain
+                    ? s.Options.Steps * denoiser + table * h
+                    : s.Options.Draws * (denoiser + table * h);
+                return new(6 * examples * (denoiser + table * h), 2 * users * perUser);
             }
             default:
                 return null;

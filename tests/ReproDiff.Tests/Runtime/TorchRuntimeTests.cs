@@ -86,4 +86,14 @@ public class TorchRuntimeTests
         Assert.True(env.Threads >= 1);
         Assert.Contains(env.Rows(), r => r.Name == "git commit");
     }
+
+    [Fact]
+    public void RunsRecordTheCommitTheLibraryWasBuiltFrom()
+    {
+        // built from this checkout by the test run: the SDK's stamp is the checkout's HEAD, and the environment records it
+        var head = RepositoryLocator.GitCommit();
+        Assert.NotNull(head);
+        Assert.Equal(head, RepositoryLocator.BuildCommit());
+        Assert.Equal(head, EnvironmentReport.Capture().GitCommit);
+    }
 }

@@ -59,6 +59,14 @@ public class FlopsTests
         var d = Flops.Of(diffurec, data)!;
         Assert.Equal(6.0 * 3 * (512 + 3328 + 1408 + 6 * 8), d.TrainPerEpoch);   // 3 prefixes
         Assert.Equal(2.0 * 2 * (3 * (512 + 3328 + 1408) + 6 * 8), d.EvalPass); // 3 reverse steps per user, one scoring
+        // SeqDiffRec over T = 4 slots: a full block and a last-row block per denoiser call (no step MLP), one rounding per example
+        var o = new SeqDiffRecOptions { Hidden = 8, Blocks = 2, Heads = 2, MaxLength = 4, Steps = 3, Schedule = "cosine", Draws = 2 };
+        using var chain = new SeqDiffRec(5, o);
+        var c = Flops.Of(chain, data)!;
+        Assert.Equal(6.0 * 3 * (3328 + 1408 + 6 * 8), c.TrainPerEpoch);        // 3 prefixes
+        Assert.Equal(2.0 * 2 * (3 * (3328 + 1408) + 6 * 8), c.EvalPass);       // Algorithm 2: N = 3 denoiser calls, one rounding
+        using var oneStep = new SeqDiffRec(5, o with { Inference = SeqDiffRecInference.OneStep });
+        Assert.Equal(2.0 * 2 * 2 * (3328 + 1408 + 6 * 8), Flops.Of(oneStep, data)!.EvalPass); // K = 2 draws, each denoised and rounded
     }
 
     [Fact]
