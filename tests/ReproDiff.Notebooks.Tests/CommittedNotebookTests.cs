@@ -281,12 +281,16 @@ public partial class CommittedNotebookTests
             Assert.True(r.Number("redraw_jaccard_seqdiffrec_one_step_k_4") < 0.5);
             Assert.True(r.Number("ndcg_range_diffurec_reverse_steps") < 0.1 * r.Number("next_diffurec_ndcg@10"));
             // Section 7's reading of the accuracy table: GRU4Rec first at about six times most-popular, SASRec at about four,
-            // no diffusion row above most-popular
+            // the diffusion rows at the floor: SeqDiffRec below most-popular (separated over users), DiffuRec level with it
             Assert.Equal("GRU4Rec", r.Text("next_best_model"));
             Assert.InRange(r.Number("next_gru4rec_ndcg@10") / r.Number("next_mostpopular_ndcg@10"), 6, 7);           // "about six and a half times"
             Assert.Equal("False", r.Text("next_gru4rec_sasrec_seed_intervals_overlap"));                                // three seeds each: the t-intervals are apart
             Assert.InRange(r.Number("next_sasrec_ndcg@10") / r.Number("next_mostpopular_ndcg@10"), 3.5, 4.5);
-            Assert.True(r.Number("next_best_diffusion_ndcg@10") < r.Number("next_mostpopular_ndcg@10"));
+            Assert.True(r.Number("next_seqdiffrec_ndcg@10") < r.Number("next_mostpopular_ndcg@10") && r.Text("next_seqdiffrec_vs_mostpopular_separated") == "True");
+            Assert.True(r.Number("next_seqdiffrec_one_step_k_4_ndcg@10") < r.Number("next_mostpopular_ndcg@10") && r.Text("next_seqdiffrec_one_step_k_4_vs_mostpopular_separated") == "True");
+            Assert.Equal("False", r.Text("next_diffurec_vs_mostpopular_separated"));                                     // "level with it"
+            Assert.InRange(r.Number("next_diffurec_ndcg@10") / r.Number("next_mostpopular_ndcg@10"), 0.8, 1.25);
+            Assert.True(r.Number("next_best_diffusion_ndcg@10") < 0.5 * r.Number("next_sasrec_ndcg@10"));
             Assert.InRange(r.Number("next_epoch_ratio_diffurec_over_sasrec"), 15, 25);               // "about 19"
         },
     };
