@@ -338,6 +338,13 @@ public sealed class SeqDiffRec : ISequentialRecommender
             () => Evaluator.Evaluate(Score, data, test: false, protocol, MaxLength, Device), training, progress, cancel);
     }
 
+    /// <summary>How many training examples an epoch runs over (<see cref="Examples"/>'s rows).</summary>
+    public long ExampleCount(SequenceDataset data)
+    {
+        using var examples = Examples(data);
+        return examples.shape[0];
+    }
+
     /// <summary>The training windows [N, T]: CBiT's windows, or every prefix (the target last) with <see cref="SeqDiffRecOptions.EveryPrefix"/>.</summary>
     public Tensor Examples(SequenceDataset data)
     {

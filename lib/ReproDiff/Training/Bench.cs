@@ -127,18 +127,11 @@ public static class Bench
         long examples = model switch
         {
             "DiffuRec" => data.Train.Sum(s => (long)s.Length - 1),
-            _ when m is SeqDiffRec d => ExampleCount(d, data),
+            _ when m is SeqDiffRec d => d.ExampleCount(data),
             _ => data.Users,
         };
         return new BenchResult(model, dataset, dev.type.ToString().ToLowerInvariant(), threads, training.MaxEpochs, Math.Round(spe, 4),
             Math.Round(evalSeconds, 4), Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
             Math.Round(examples / spe, 1)) { EvalUsers = evalData.Users }.WithWork(work);
-    }
-
-    /// <summary>The training examples SeqDiffRec's epoch runs over (every prefix, or the windows), as its Fit builds them.</summary>
-    static long ExampleCount(SeqDiffRec model, SequenceDataset data)
-    {
-        using var examples = model.Examples(data);
-        return examples.shape[0];
     }
 }

@@ -74,18 +74,17 @@ public static class Flops
             case DiffuRec d:
             {
                 var (h, l) = (d.Options.Hidden, d.Options.MaxLength);
-                // the step embedding's MLP H → 4H → H, the blocks (only the last row of the last block), per approximator call
-                var approximator = 8.0 * h * h + (d.Options.Blocks - 1) * BlockMacs(l, l, h) + BlockMacs(l, 1, h);
+                // the step embedding's MLP H → 4H → H and the blocks, per approximator call
+                var approximator = 8.0 * h * h + StackMacs(d.Options.Blocks, l, h);
                 double examples = data.Train.Sum(x => (double)Math.Max(0, x.Length - 1));
                 return new(6 * examples * (approximator + table * h), 2 * users * (d.Options.Steps * approximator + table * h));
             }
             case SeqDiffRec s:
             {
                 var (h, l) = (s.Options.Hidden, s.Options.MaxLength);
-                // the denoiser: its blocks over the T slots, only the target row of the last block; the step embedding is sinusoidal (no product)
-                var denoiser = (s.Options.Blocks - 1) * BlockMacs(l, l, h) + BlockMacs(l, 1, h);
-                double examples;
-                using (var windows = s.Examples(data)) examples = windows.shape[0];
+                // the denoiser: its blocks over the T slots; the step embedding is sinusoidal (no product)
+                var denoiser = StackMacs(s.Options.Blocks, l, h);
+                double examples = s.ExampleCount(data);
                 var perUser = s.Options.Inference == SeqDiffRecInference.ReverseChain
                     ? s.Options.Steps * denoiser + table * h
                     : s.Options.Draws * (denoiser + table * h);
@@ -103,6 +102,9 @@ public static class Flops
     /// weights·v (2·Lq·L·H).
     /// </summary>
     public static double BlockMacs(int l, int lq, int h) => 3.0 * h * h * l + 9.0 * h * h * lq + 2.0 * lq * l * h;
+
+    /// <summary>A stack of <paramref name="blocks"/> such blocks over L positions whose last block computes only the last row (DiffuRec's and SeqDiffRec's read-out).</summary>
+    static double StackMacs(int blocks, int l, int h) => (blocks - 1) * BlockMacs(l, l, h) + BlockMacs(l, 1, h);
 
     /// <summary>
     /// Measured throughput of an n×n by n×n product on <paramref name="device"/> in <paramref name="dtype"/>, in GFLOP/s
