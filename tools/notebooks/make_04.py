@@ -457,24 +457,25 @@ inference with another draw and with K = 1 and 16 averaged draws (its row uses K
 users of the overlap between the probe's top 10 and the row's own top 10 (1: the same lists). The charts put every
 inference on one axis, the number of denoiser calls per user.
 
-On their two committed seeds the two models behave in opposite ways (the cell prints the means over the seeds):
+On their committed seeds (three of SeqDiffRec, two of DiffuRec) the two models behave in opposite ways (the cell prints
+the means over the seeds):
 DiffuRec's lists barely depend on the draw or on the number of steps (Jaccard about 0.99 or more for every probe, the
 same NDCG@10 at 1 step as at 32, at about a thirtieth of the latency), so its reverse chain is, in ranking terms, one
-denoiser call made 32 times. SeqDiffRec's lists change with every draw (about a quarter of the top 10 shared between
+denoiser call made 32 times. SeqDiffRec's lists change with every draw (about a fifth of the top 10 shared between
 two draws of the chain, about a tenth for the one-step inference): its ranking is mostly noise. Averaging more draws
-makes the lists more stable (Jaccard 0.07 at K = 1, 0.17 at K = 16), and NDCG@10 moves by about as much as it does
+makes the lists more stable (Jaccard 0.06 at K = 1, 0.15 at K = 16), and NDCG@10 moves by about as much as it does
 between two draws at K = 4.
 
 The accuracy table above is the sobering part. The two classic sequence models, trained with cross-entropy over all
 items for the same 30 minutes, rank far above everything else: GRU4Rec first, at about six and a half times
 most-popular's NDCG@10, then SASRec at about four times (three seeds each; every seed ranks GRU4Rec first, and the two
-t-intervals are apart). The diffusion models (two seeds each so far) sit at the popularity floor: SeqDiffRec below
-it on both seeds, which the paired test over users confirms; DiffuRec level with it, 0.0050 on seed 1 and 0.0063 on
+t-intervals are apart). The diffusion models sit at the popularity floor: SeqDiffRec below it on all three of its
+seeds, which the paired test over users confirms; DiffuRec (two seeds so far) level with it, 0.0050 on seed 1 and 0.0063 on
 seed 2 against most-popular's 0.0054, a mean just above the floor that the paired test does not separate from it and
 a two-seed interval (printed in the table) too wide to say more. On
 equal CPU time the diffusion models lose twice over: an epoch of DiffuRec costs about 19 of SASRec's (its 32-step
 evaluation another factor), so 30 minutes buy it a few epochs where SASRec gets seventy-odd and GRU4Rec a hundred.
-Seed 3 of the diffusion models is next (`papers/comparison/README.md`).
+Seed 3 of DiffuRec is next (`papers/comparison/README.md`).
 """)
 
 code(r"""
@@ -535,8 +536,8 @@ md(r"""
   that the input dropout does not already give.
 - A user-level paired test on seed-averaged models is not a statement about training runs: keep the seed intervals
   beside it.
-- Next item on Beauty at equal training time (30 minutes per seed; Section 7: three seeds of GRU4Rec, SASRec and
-  most-popular, two of each diffusion model so far):
+- Next item on Beauty at equal training time (30 minutes per seed; Section 7: three seeds of GRU4Rec, SASRec,
+  SeqDiffRec and most-popular, two of DiffuRec so far):
   GRU4Rec and SASRec rank first, far above most-popular; DiffuRec is level with most-popular (not separated over
   users), SeqDiffRec below it; DiffuRec's ranking does not depend on the draw or the number of reverse steps,
   SeqDiffRec's changes with every draw.
