@@ -49,22 +49,47 @@ public abstract class NextItemModel : ISequentialRecommender
     /// <summary>[B, L] left-padded item ids → [B, L, H] states; position i has seen items ≤ i only.</summary>
     public abstract Tensor Encode(Tensor sequences);
 
-    /// <summary>Cross-entropy of each real position's state against every item (padding targets are skipped).</summary>
+    /// <summary>
+    /// Whether the states at real positions are the same however many padded columns precede them (padded keys masked,
+    /// positions counted from the right, as SASRec's): then batches run in length groups on their trailing columns only
+    /// (<see cref="SequenceBatches.LengthGroups"/>), the same sums up to rounding. A recurrent encoder reads the padding.
+    /// </summary>
+    protected virtual bool PaddingIsInert => false;
+
+    /// <summary>Cross-entropy of each real position's state against every item (padding targets are skipped), averaged over the positions.</summary>
     public Tensor ComputeLoss(Tensor sequences, Tensor targets)
     {
+        if (!PaddingIsInert) return CrossEntropy(sequences, targets, nn.Reduction.Mean);
+        Tensor? sum = null;
+        foreach (var (rows, width) in SequenceBatches.LengthGroups(sequences))
+        {
+            var part = CrossEntropy(SequenceBatches.Take(sequences, rows, width), SequenceBatches.Take(targets, rows, width), nn.Reduction.Sum);
+            sum = sum is null ? part : sum + part;
+        }
+        return sum! / targets.count_nonzero();
+    }
+
+    Tensor CrossEntropy(Tensor sequences, Tensor targets, nn.Reduction reduction)
+    {
         var states = Encode(sequences);
-        var flat = targets.view(-1);
+        var flat = targets.reshape(-1);
         var real = flat.nonzero().squeeze(1);                     // positions with a next item
-        var h = states.view(-1, states.shape[2]).index_select(0, real);
-        return nn.functional.cross_entropy(h.matmul(ItemEmbeddings.weight!.t()), flat.index_select(0, real));
+        var h = states.reshape(-1, states.shape[2]).index_select(0, real);
+        return nn.functional.cross_entropy(h.matmul(ItemEmbeddings.weight!.t()), flat.index_select(0, real), reduction: reduction);
     }
 
     public Tensor Score(Tensor histories)
     {
         using var _ = no_grad();
         Network.eval();
-        return Encode(histories)[.., -1, ..].matmul(ItemEmbeddings.weight!.t());
+        if (!PaddingIsInert) return LastScores(histories);
+        var scores = empty(histories.shape[0], Items + 1, device: histories.device);
+        foreach (var (rows, width) in SequenceBatches.LengthGroups(histories))
+            scores.index_copy_(0, rows, LastScores(SequenceBatches.Take(histories, rows, width)));
+        return scores;
     }
+
+    Tensor LastScores(Tensor histories) => Encode(histories)[.., -1, ..].matmul(ItemEmbeddings.weight!.t());
 
     public TrainingReport Fit(SequenceDataset data, TrainingOptions training, EvaluationProtocol? protocol = null,
         IProgress<EpochReport>? progress = null, CancellationToken cancel = default, int seed = 1)

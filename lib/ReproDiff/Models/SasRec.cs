@@ -18,6 +18,7 @@ public sealed class SasRecNetwork : nn.Module
     readonly UniformDropout dropout;
     readonly ModuleList<TransformerBlock> blocks;
     readonly LayerNorm norm;
+    readonly int maxLength;
 
     public SasRecNetwork(int items, NextItemOptions o) : base(nameof(SasRecNetwork))
     {
@@ -26,6 +27,7 @@ public sealed class SasRecNetwork : nn.Module
         dropout = new UniformDropout(o.Dropout);
         blocks = new ModuleList<TransformerBlock>(Enumerable.Range(0, o.Layers).Select(_ => new TransformerBlock(o.Hidden, o.Heads, o.Dropout)).ToArray());
         norm = nn.LayerNorm(o.Hidden, eps: 1e-8);
+        maxLength = o.MaxLength;
         RegisterComponents();
         using var _ = no_grad();
         Items.weight!.normal_(0, 0.02);
@@ -35,7 +37,10 @@ public sealed class SasRecNetwork : nn.Module
     public Tensor Encode(Tensor s)
     {
         var (b, l) = (s.shape[0], s.shape[1]);
-        var pos = arange(l, dtype: int64, device: s.device);
+        // positions counted from the right, the last item at L − 1, as in SASRec's fixed-length left-padded input: a batch
+        // trimmed to its last l columns (NextItemModel's length groups) gets the same positions
+        if (l > maxLength) throw new ArgumentException($"SASRec: sequences of {l} positions exceed the maximum length {maxLength}.");
+        var pos = arange(maxLength - l, maxLength, dtype: int64, device: s.device);
         var keep = s.ne(0).unsqueeze(-1).to_type(float32);
         var h = dropout.call(Items.call(s) + positions.call(pos).unsqueeze(0)) * keep;
         // additive mask [B, 1, L, L]: position i attends to real items j ≤ i (a fully padded row attends uniformly; its output is unused)
@@ -63,4 +68,7 @@ public sealed class SasRec : NextItemModel
     }
 
     public override Tensor Encode(Tensor sequences) => network.Encode(sequences);
+
+    /// <summary>Padded keys are masked and positions count from the right, so the padding changes no real position's state.</summary>
+    protected override bool PaddingIsInert => true;
 }

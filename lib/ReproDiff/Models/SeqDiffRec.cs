@@ -274,9 +274,16 @@ public sealed class SeqDiffRec : ISequentialRecommender
         return new LossTerms(mse / pt, rounding, t, pt);
     }
 
+    /// <summary>
+    /// The mean objective over the windows, each length group on its trailing slots only: padded slots are inert (their
+    /// keys masked, positions y_t counted from the right), so the groups give the same terms as the full width.
+    /// </summary>
     public Tensor ComputeLoss(Tensor windows)
     {
-        var terms = Terms(windows);
+        var groups = SequenceBatches.LengthGroups(windows).Select(g => Terms(SequenceBatches.Take(windows, g.Rows, g.Width))).ToList();
+        var terms = groups.Count == 1 ? groups[0]
+            : new LossTerms(cat(groups.Select(g => g.Mse).ToList(), 0), cat(groups.Select(g => g.Rounding).ToList(), 0),
+                cat(groups.Select(g => g.Steps).ToList(), 0), cat(groups.Select(g => g.Weight).ToList(), 0));
         Sampler.Update(terms.Steps, (terms.Mse * terms.Weight).detach());      // the sampler learns from the unweighted losses
         return (terms.Mse + terms.Rounding).mean();
     }
@@ -289,14 +296,24 @@ public sealed class SeqDiffRec : ISequentialRecommender
 
     /// <param name="onStep">Sees (t, h_T^{t}, f_θ) after each reverse step (Algorithm 2 only), for notebook 01.</param>
     /// <param name="draws">K of the one-step inference; null takes <see cref="SeqDiffRecOptions.Draws"/>.</param>
+    /// <remarks>Without <paramref name="onStep"/>, the users run in length groups on their trailing slots (see <see cref="ComputeLoss"/>).</remarks>
     public Tensor Score(Tensor histories, SeqDiffRecInference inference, Action<int, Tensor, Tensor>? onStep = null, Generator? generator = null, int? draws = null)
     {
         var k = draws ?? Options.Draws;
         if (k < 1) throw new ArgumentException($"SeqDiffRec: draws must be at least 1, got {k}.");
         using var _ = no_grad();
         Network.eval();
-        var b = histories.shape[0];
-        var windows = cat([histories, full(b, 1, Unknown, int64, histories.device)], 1);   // [v_…, [unk]]
+        var windows = cat([histories, full(histories.shape[0], 1, Unknown, int64, histories.device)], 1);   // [v_…, [unk]]
+        if (onStep is not null) return ScoreWindows(windows, inference, onStep, generator, k);
+        var scores = empty(windows.shape[0], Items + 1, device: windows.device);
+        foreach (var (rows, width) in SequenceBatches.LengthGroups(windows))
+            scores.index_copy_(0, rows, ScoreWindows(SequenceBatches.Take(windows, rows, width), inference, null, generator, k));
+        return scores;
+    }
+
+    Tensor ScoreWindows(Tensor windows, SeqDiffRecInference inference, Action<int, Tensor, Tensor>? onStep, Generator? generator, int k)
+    {
+        var b = windows.shape[0];
         var mask = Network.Mask(windows);
         var h0 = Embed(windows, generator);                                                  // line 3
         var history = h0[.., ..(int)(windows.shape[1] - 1), ..];

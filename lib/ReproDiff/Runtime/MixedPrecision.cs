@@ -52,6 +52,11 @@ public static class MixedPrecision
     /// </summary>
     public static IDisposable? Region(Precision precision, Device device) => precision == Precision.Fp32 ? null : new AutocastRegion(DeviceCode(device));
 
+    /// <summary>Whether this thread is inside a <see cref="Region"/> of bf16 (managed bookkeeping, no call into libtorch).</summary>
+    public static bool InRegion => openRegions > 0;
+
+    [ThreadStatic] static int openRegions;
+
     /// <summary>Whether autocast is on for <paramref name="device"/>'s type on this thread.</summary>
     public static bool IsEnabled(Device device) => is_autocast_enabled(DeviceCode(device));
 
@@ -72,12 +77,14 @@ public static class MixedPrecision
             previousType = get_autocast_dtype(device);
             set_autocast_dtype(device, BFloat16);
             set_autocast_enabled(device, true);
+            openRegions++;
         }
 
         public void Dispose()
         {
             if (closed) return;
             closed = true;
+            openRegions--;
             set_autocast_enabled(device, wasEnabled);
             set_autocast_dtype(device, previousType);
             if (!wasEnabled) clear_cache();

@@ -107,7 +107,9 @@ public static class Bench
     /// <summary>
     /// A next-item model: N epochs over its training examples, then one validation pass with DiffuRec's protocol, over the
     /// first <paramref name="evalUsers"/> users when given (DiffuRec's 32-step chain makes a full pass long on a CPU);
-    /// eval_sec is then scaled to all users, linearly, as the pass is a loop over equal batches.
+    /// eval_sec is then scaled to all users by the counted work of the two passes (SASRec and SeqDiffRec skip the padding,
+    /// so a user's cost follows the length of the history, and Beauty's first users have longer ones), or linearly when
+    /// the model's work is not counted.
     /// </summary>
     static BenchResult RunSequential(string model, SeqDiffRecOptions? seqDiffRec, string dataset, TrainingOptions training, TorchSharp.torch.Device dev, int threads, DataRoot root, int seed, int? evalUsers)
     {
@@ -122,8 +124,9 @@ public static class Bench
         Evaluator.Evaluate(m.Score, evalData, test: false, EvaluationProtocol.DiffuRec, m.MaxLength, dev);
         watch.Stop();
         var spe = report.SecondsPerEpochMedian;
-        var evalSeconds = watch.Elapsed.TotalSeconds * data.Users / evalData.Users;
         var work = Flops.Of(m, data);
+        var timedWork = evalData.Users < data.Users ? Flops.Of(m, evalData)?.EvalPass : null;
+        var evalSeconds = watch.Elapsed.TotalSeconds * (work is not null && timedWork is > 0 ? work.EvalPass / timedWork.Value : (double)data.Users / evalData.Users);
         long examples = model switch
         {
             "DiffuRec" => data.Train.Sum(s => (long)s.Length - 1),

@@ -43,31 +43,37 @@ public static class Flops
     }
 
     /// <summary>
-    /// The counted work of a next-item model on <paramref name="data"/>, or null for a model not counted yet.
-    /// Sequences are left-padded to the model's maximum length L and every position is computed, padding included, as
-    /// the code does. SASRec and GRU4Rec train on one sequence per user and score every real position against the item
-    /// table; DiffuRec trains on every prefix (one target each) and its evaluation runs the approximator once per reverse
-    /// step. SeqDiffRec trains on its examples (every prefix, or the windows), one denoiser call and one rounding each; its
-    /// evaluation calls the denoiser N times (Algorithm 2) or K times with K roundings (the one-step inference). Scoring
-    /// against the item table counts (items + 1)·H per scored row.
+    /// The counted work of a next-item model on <paramref name="data"/>, or null for a model not counted yet. GRU4Rec and
+    /// DiffuRec compute every position of the left-padded length L, padding included, because their outputs depend on it
+    /// (GRU4Rec's recurrence runs through the padding; DiffuRec's released attention lets real positions attend to it), so
+    /// every position counts. SASRec and SeqDiffRec run their batches in length groups that skip the padding
+    /// (<see cref="SequenceBatches.LengthGroups"/>): each sequence counts its own real positions only, and the padding the
+    /// groups still compute (rows shorter than their group) does not count. SASRec and GRU4Rec train on one sequence per
+    /// user and score every real position against the item table; DiffuRec trains on every prefix (one target each) and
+    /// its evaluation runs the approximator once per reverse step. SeqDiffRec trains on its examples (every prefix, or the
+    /// windows), one denoiser call and one rounding each; its evaluation calls the denoiser N times (Algorithm 2) or K
+    /// times with K roundings (the one-step inference). Scoring against the item table counts (items + 1)·H per scored row.
     /// </summary>
     public static Work? Of(ISequentialRecommender model, SequenceDataset data)
     {
         double users = data.Users, table = data.Items + 1;
+        // the real length of each user's validation history, at most l
+        IEnumerable<int> Histories(int l) => Enumerable.Range(0, data.Users).Select(u => Math.Min(data.History(u, forTest: false).Length, l));
         switch (model)
         {
-            case NextItemModel n:
+            case SasRec n:
             {
-                // one sequence per user through the encoder; every real position scored against the item table
-                var (h, l) = (n.Options.Hidden, n.Options.MaxLength);
-                double? perSequence = n switch
-                {
-                    SasRec => n.Options.Layers * BlockMacs(l, l, h),
-                    // per position and layer: three gates, each an input and a recurrent product; then the dense layer back to H
-                    Gru4Rec g => l * (3.0 * (h * g.GruHidden + g.GruHidden * g.GruHidden) + (n.Options.Layers - 1) * 3.0 * (2.0 * g.GruHidden * g.GruHidden) + g.GruHidden * h),
-                    _ => null,
-                };
-                if (perSequence is not { } encode) return null;
+                var (h, l, layers) = (n.Options.Hidden, n.Options.MaxLength, n.Options.Layers);
+                // each user's real positions through the blocks: min(|S_u| − 1, L) in training, the history at validation
+                var train = data.Train.Select(x => Math.Min(x.Length - 1, l)).Where(p => p > 0).ToArray();
+                double encode = train.Sum(p => layers * BlockMacs(p, p, h)), positions = train.Sum();
+                return new(6 * (encode + positions * table * h), 2 * Histories(l).Sum(p => layers * BlockMacs(p, p, h) + table * h));
+            }
+            case Gru4Rec g:
+            {
+                var (h, l) = (g.Options.Hidden, g.Options.MaxLength);
+                // per position and layer: three gates, each an input and a recurrent product; then the dense layer back to H
+                var encode = l * (3.0 * (h * g.GruHidden + g.GruHidden * g.GruHidden) + (g.Options.Layers - 1) * 3.0 * (2.0 * g.GruHidden * g.GruHidden) + g.GruHidden * h);
                 double positions = data.Train.Sum(x => (double)Math.Min(x.Length - 1, l));
                 return new(6 * (users * encode + positions * table * h), 2 * users * (encode + table * h));
             }
@@ -81,14 +87,17 @@ public static class Flops
             }
             case SeqDiffRec s:
             {
-                var (h, l) = (s.Options.Hidden, s.Options.MaxLength);
-                // the denoiser: its blocks over the T slots; the step embedding is sinusoidal (no product)
-                var denoiser = StackMacs(s.Options.Blocks, l, h);
-                double examples = s.ExampleCount(data);
-                var perUser = s.Options.Inference == SeqDiffRecInference.ReverseChain
-                    ? s.Options.Steps * denoiser + table * h
-                    : s.Options.Draws * (denoiser + table * h);
-                return new(6 * examples * (denoiser + table * h), 2 * users * perUser);
+                var (h, t) = (s.Options.Hidden, s.Options.MaxLength);
+                // the denoiser: its blocks over an example's real slots (the target's included); the step embedding is sinusoidal (no product)
+                double Denoiser(int slots) => StackMacs(s.Options.Blocks, slots, h);
+                long[] slots;
+                using (var examples = s.Examples(data))
+                using (var counts = examples.ne(0).sum(1)) slots = counts.data<long>().ToArray();
+                // at inference the window is the history (at most T − 1 items) and the [unk] slot
+                var perUser = Histories(t - 1).Sum(p => s.Options.Inference == SeqDiffRecInference.ReverseChain
+                    ? s.Options.Steps * Denoiser(p + 1) + table * h
+                    : s.Options.Draws * (Denoiser(p + 1) + table * h));
+                return new(6 * slots.Sum(n => Denoiser((int)n) + table * h), 2 * perUser);
             }
             default:
                 return null;

@@ -1,4 +1,5 @@
 using ReproDiff.Data;
+using ReproDiff.Runtime;
 using static TorchSharp.torch;
 
 namespace ReproDiff.Training;
@@ -74,6 +75,54 @@ public static class SequenceBatches
         }
         return (tensor(inputs, [users, maxLength]).to(device).DetachFromDisposeScope(), tensor(targets, [users, maxLength]).to(device).DetachFromDisposeScope());
     }
+
+    /// <summary>
+    /// The rows of a left-padded batch [B, L] (0 = padding) in groups of similar real length, each with the number of
+    /// trailing columns its longest row needs (at least 1). A model whose padded slots are inert (their keys masked, the
+    /// positions counted from the right) gives the same outputs at the real positions on a group's trailing columns as on
+    /// all L, and skips the padding: on Beauty's training batches 89% of SASRec's positions and 54% of SeqDiffRec's slots are padding. The
+    /// groups minimise the positions computed plus <paramref name="groupCost"/> positions per group (each group costs its
+    /// own kernel launches and smaller products), by dynamic programming over the L possible lengths. Inside a bf16
+    /// region (<see cref="MixedPrecision.InRegion"/>) the batch stays whole: oneDNN, which multiplies bf16 on the CPU,
+    /// generates a kernel for every new product shape, and groups make every batch's shapes new (measured on SeqDiffRec's
+    /// Beauty epoch in bf16: 85 s whole, 141 s in groups, the profile full of oneDNN's kernel generator and cache, page-table
+    /// flushes and 39% of the samples in OpenMP waits).
+    /// </summary>
+    public static IReadOnlyList<(Tensor Rows, int Width)> LengthGroups(Tensor sequences, int groupCost = 256)
+    {
+        var l = (int)sequences.shape[1];
+        if (MixedPrecision.InRegion) return [(arange(sequences.shape[0], device: sequences.device), l)];
+        long[] lengths;
+        using (var counts = sequences.ne(0).sum(1).cpu()) lengths = counts.data<long>().ToArray();
+        var histogram = new long[l + 1];
+        foreach (var n in lengths) histogram[Math.Max(1, (int)n)]++;
+        // least[j]: the least cost of the rows no longer than j; start[j]: where the last group of that grouping starts
+        var least = new double[l + 1];
+        var start = new int[l + 1];
+        for (int j = 1; j <= l; j++)
+        {
+            least[j] = double.MaxValue;
+            long rows = 0;
+            for (int i = j - 1; i >= 0; i--)
+            {
+                rows += histogram[i + 1];
+                var cost = least[i] + (rows == 0 ? 0 : rows * (double)j + groupCost);
+                if (cost < least[j]) (least[j], start[j]) = (cost, i);
+            }
+        }
+        var groups = new List<(Tensor, int)>();
+        for (int j = l; j > 0; j = start[j])
+        {
+            var (from, to) = (start[j], j);
+            var members = Enumerable.Range(0, lengths.Length).Where(r => Math.Max(1, lengths[r]) > from && Math.Max(1, lengths[r]) <= to).Select(r => (long)r).ToArray();
+            if (members.Length > 0) groups.Add((tensor(members, device: sequences.device), to));
+        }
+        return groups;
+    }
+
+    /// <summary>The rows <paramref name="rows"/> of <paramref name="batch"/> [B, L, …], their last <paramref name="width"/> columns.</summary>
+    public static Tensor Take(Tensor batch, Tensor rows, int width) =>
+        batch.index_select(0, rows)[.., TensorIndex.Slice(-width)];
 
     /// <summary>For <see cref="Trainer.Fit"/>: each epoch a new permutation of the rows, in slices of <paramref name="batchSize"/> (DataLoader, shuffle=True).</summary>
     public static Func<int, IEnumerable<(Tensor Inputs, Tensor Targets)>> Shuffled(Tensor inputs, Tensor targets, int batchSize, Random rng) =>

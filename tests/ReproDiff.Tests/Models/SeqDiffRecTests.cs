@@ -120,6 +120,25 @@ public class SeqDiffRecTests
         Assert.True(diffusion.PMeanVariance(f, h, zeros(2, dtype: int64)).Mean.allclose(f, rtol: 1e-6, atol: 1e-6), "n = 1 returns f_θ(h_T^1, 1)");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Padded_slots_are_inert_so_a_window_trimmed_to_its_real_slots_denoises_the_same(bool causal)
+    {
+        // ComputeLoss and Score run length groups on their trailing slots (SequenceBatches.LengthGroups): the padded keys are
+        // masked and the positions y_t count from the right, so f_θ's output must not change when the padding is cut
+        TorchRuntime.Seed(7);
+        using var model = new SeqDiffRec(10, Small with { Causal = causal });
+        model.Network.eval();
+        using var _ = no_grad();
+        var windows = tensor(new long[,] { { 0, 0, 0, 2, 7 }, { 0, 0, 3, 1, 4 } });
+        var h = randn(2, 5, 16);
+        var n = tensor(new long[] { 3, 17 });
+        var full = model.Network.Denoise(h, n, model.Network.Mask(windows));
+        var trimmed = model.Network.Denoise(h[.., TensorIndex.Slice(-3)], n, model.Network.Mask(windows[.., TensorIndex.Slice(-3)]));
+        Assert.True(full.allclose(trimmed, rtol: 1e-4, atol: 1e-5));
+    }
+
     [Fact]
     public void Algorithm_2_spelled_out_gives_the_models_scores()
     {

@@ -125,6 +125,52 @@ public class SequentialModelTests
         Assert.True(((LossSecondMomentSampler)model.Sampler).IsWarmedUp);
     }
 
+    /// <summary>A left-padded batch [400 + 200, 8]: 400 rows of 2 items and 200 full rows, every item id in 1..9.</summary>
+    static Tensor ShortAndLong()
+    {
+        var rows = new long[600, 8];
+        for (int r = 0; r < 600; r++)
+            for (int j = r < 400 ? 6 : 0; j < 8; j++) rows[r, j] = 1 + (r * 7 + j * 3) % 9;
+        return tensor(rows);
+    }
+
+    [Fact]
+    public void Length_groups_hold_every_row_once_and_cut_only_padding()
+    {
+        var batch = ShortAndLong();
+        var groups = SequenceBatches.LengthGroups(batch);
+        // one group of all 600 rows at width 8 computes 4,800 positions; two (2 and 8) compute 2,400 plus one more group's cost
+        Assert.Equal(new[] { (400L, 2), (200L, 8) }, groups.Select(g => (g.Rows.numel(), g.Width)).OrderBy(g => g.Width).ToArray());
+        var seen = cat(groups.Select(g => g.Rows).ToList(), 0).sort().Values;
+        Assert.True(seen.equal(arange(600L)).all().item<bool>(), "every row exactly once");
+        foreach (var (rows, width) in groups)
+            Assert.True(batch.index_select(0, rows)[.., ..(8 - width)].eq(0).all().item<bool>(), $"columns cut from the width-{width} group are padding");
+        // few rows: one group, the whole batch; an all-padding row keeps one column
+        Assert.Equal(new[] { (2L, 8) }, SequenceBatches.LengthGroups(batch[TensorIndex.Slice(398, 402)][TensorIndex.Slice(1, 3)]).Select(g => (g.Rows.numel(), g.Width)).ToArray());
+        Assert.Equal(1, SequenceBatches.LengthGroups(zeros(3, 8, dtype: int64)).Single().Width);
+        // inside a bf16 region the batch stays whole (oneDNN would generate kernels for every new product shape)
+        using (MixedPrecision.Region(Precision.Bf16, CPU))
+            Assert.Equal(new[] { (600L, 8) }, SequenceBatches.LengthGroups(batch).Select(g => (g.Rows.numel(), g.Width)).ToArray());
+        Assert.False(MixedPrecision.InRegion);
+    }
+
+    [Fact]
+    public void SASRec_scores_and_loss_in_length_groups_equal_the_full_width()
+    {
+        TorchRuntime.Seed(6);
+        using var model = new SasRec(9, new NextItemOptions { Hidden = 16, Heads = 2, MaxLength = 8 });
+        model.Network.eval();
+        using var _ = no_grad();
+        var inputs = ShortAndLong();
+        var targets = inputs.remainder(9).add(1).mul(inputs.ne(0));        // a next item at every real position, 0 at padding
+        var table = ((SasRecNetwork)model.Network).Items.weight!;
+        var states = model.Encode(inputs);                                  // the whole width, padding computed
+        Assert.True(model.Score(inputs).allclose(states[.., -1, ..].matmul(table.t()), rtol: 1e-4, atol: 1e-5), "scores, rows in their order");
+        var real = targets.reshape(-1).nonzero().squeeze(1);
+        var full = nn.functional.cross_entropy(states.reshape(-1, 16).index_select(0, real).matmul(table.t()), targets.reshape(-1).index_select(0, real));
+        Assert.Equal(full.item<float>(), model.ComputeLoss(inputs, targets).item<float>(), 4);
+    }
+
     [Fact]
     public void SASRec_is_causal()
     {

@@ -40,16 +40,19 @@ public class FlopsTests
     }
 
     [Fact]
-    public void SequenceModelsCountEveryPositionBlockAndReverseStep()
+    public void SequenceModelsCountTheirPositionsBlocksAndReverseSteps()
     {
         // 2 users, 5 items: training sequences of 3 and 2 items (2 and 1 next-item targets)
         var data = new SequenceDataset("s", 5, [[1, 2, 3], [2, 4]], [4, 5], [5, 1]);
         // one block of width 8 over L = 4 positions: q/k/v 3·64·4 + output and FFN 9·64·4 + attention 2·4·4·8 = 3,328
         Assert.Equal(3328, Flops.BlockMacs(4, 4, 8));
+        // SASRec skips the padding: each sequence's real positions only. BlockMacs(l, l, 8) = 64·12·l + 16·l²:
+        // 784 at 1 position, 1,600 at 2, 2,448 at 3
+        Assert.Equal(1600, Flops.BlockMacs(2, 2, 8));
         using var sasrec = new SasRec(5, new NextItemOptions { Hidden = 8, Layers = 1, Heads = 2, MaxLength = 4 });
         var s = Flops.Of(sasrec, data)!;
-        Assert.Equal(6.0 * (2 * 3328 + 3 * 6 * 8), s.TrainPerEpoch);      // 2 sequences, 3 scored positions × 6 rows × H
-        Assert.Equal(2.0 * 2 * (3328 + 6 * 8), s.EvalPass);
+        Assert.Equal(6.0 * (1600 + 784 + 3 * 6 * 8), s.TrainPerEpoch);    // inputs of 2 and 1 positions, 3 scored positions × 6 rows × H
+        Assert.Equal(2.0 * (2448 + 1600 + 2 * 6 * 8), s.EvalPass);          // validation histories of 3 and 2 items
         using var gru = new Gru4Rec(5, new NextItemOptions { Hidden = 8, Layers = 1, MaxLength = 4 }, gruHidden: 16);
         var g = Flops.Of(gru, data)!;                                      // per position: 3 gates (8·16 + 16·16), dense 16·8
         Assert.Equal(6.0 * (2 * 4 * (3 * (8 * 16 + 16 * 16) + 16 * 8) + 3 * 6 * 8), g.TrainPerEpoch);
@@ -59,14 +62,16 @@ public class FlopsTests
         var d = Flops.Of(diffurec, data)!;
         Assert.Equal(6.0 * 3 * (512 + 3328 + 1408 + 6 * 8), d.TrainPerEpoch);   // 3 prefixes
         Assert.Equal(2.0 * 2 * (3 * (512 + 3328 + 1408) + 6 * 8), d.EvalPass); // 3 reverse steps per user, one scoring
-        // SeqDiffRec over T = 4 slots: a full block and a last-row block per denoiser call (no step MLP), one rounding per example
+        // SeqDiffRec (T = 4) over each example's real slots: a full block and a last-row block per denoiser call (no step
+        // MLP), one rounding per example. Denoiser at 2 slots 1,600 + 992, at 3 slots 2,448 + 1,200, at 4 slots 3,328 + 1,408
         var o = new SeqDiffRecOptions { Hidden = 8, Blocks = 2, Heads = 2, MaxLength = 4, Steps = 3, Schedule = "cosine", Draws = 2 };
         using var chain = new SeqDiffRec(5, o);
         var c = Flops.Of(chain, data)!;
-        Assert.Equal(6.0 * 3 * (3328 + 1408 + 6 * 8), c.TrainPerEpoch);        // 3 prefixes
-        Assert.Equal(2.0 * 2 * (3 * (3328 + 1408) + 6 * 8), c.EvalPass);       // Algorithm 2: N = 3 denoiser calls, one rounding
+        var (two, three, four) = (1600 + 992, 2448 + 1200, 3328 + 1408);
+        Assert.Equal(6.0 * (two + three + two + 3 * 6 * 8), c.TrainPerEpoch);   // prefixes [1]→2, [1 2]→3, [2]→4
+        Assert.Equal(2.0 * (3 * (four + three) + 2 * 6 * 8), c.EvalPass);       // Algorithm 2 on histories of 3 and 2 items + [unk]: N = 3 calls, one rounding
         using var oneStep = new SeqDiffRec(5, o with { Inference = SeqDiffRecInference.OneStep });
-        Assert.Equal(2.0 * 2 * 2 * (3328 + 1408 + 6 * 8), Flops.Of(oneStep, data)!.EvalPass); // K = 2 draws, each denoised and rounded
+        Assert.Equal(2.0 * 2 * (four + 6 * 8 + three + 6 * 8), Flops.Of(oneStep, data)!.EvalPass); // K = 2 draws, each denoised and rounded
     }
 
     [Fact]
