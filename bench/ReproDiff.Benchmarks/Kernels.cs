@@ -112,41 +112,6 @@ public class TransformerBlockBench
 }
 
 /// <summary>
-/// SASRec's loss at Beauty's shape: the cross-entropy of one batch's real positions (about 1,500 states of width 64:
-/// 131,413 positions in 88 batches of 256 users) against all 12,103 item rows, forward and backward. Once the length
-/// groups skip the padding, this is 90% of SASRec's counted training work, so its rate bounds SASRec's.
-/// </summary>
-[InProcess]
-public class FullCrossEntropyBench
-{
-    public const int Positions = 1500, Items = 12103, Hidden = 64;
-    Tensor h = null!, table = null!, targets = null!;
-
-    /// <summary>GFLOP of one forward and backward pass: the scores H·Eᵀ and the two gradient products, 2 flops per multiply-add.</summary>
-    public static double TrainGflop() => 6.0 * Positions * Items * Hidden / 1e9;
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        TorchRuntime.RetainFreedMemory();
-        TorchRuntime.Seed(1);
-        h = randn(Positions, Hidden).requires_grad_().DetachFromDisposeScope();
-        table = randn(Items, Hidden).mul_(0.02).requires_grad_().DetachFromDisposeScope();
-        targets = randint(1, Items, [Positions]).DetachFromDisposeScope();
-    }
-
-    [Benchmark]
-    public void ForwardBackward()
-    {
-        using var scope = NewDisposeScope();
-        nn.functional.cross_entropy(h.matmul(table.t()), targets).backward();
-    }
-
-    [GlobalCleanup]
-    public void Cleanup() { h.Dispose(); table.Dispose(); targets.Dispose(); }
-}
-
-/// <summary>
 /// Full ranking with the history masked, as every evaluation does: 512 users' scores over Beauty's 12,102 item ids,
 /// each user's ~9 seen items set to −∞, then the top 20 (<see cref="Evaluator.Recommend"/>).
 /// </summary>

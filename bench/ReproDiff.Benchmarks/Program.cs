@@ -21,7 +21,6 @@ namespace ReproDiff.Benchmarks
             ["DiffRecDenoiserBench.TrainStep"] = 3 * DiffRecDenoiserBench.ForwardGflop(),
             ["TransformerBlockBench.Forward"] = TransformerBlockBench.ForwardGflop(),
             ["TransformerBlockBench.ForwardBackward"] = 3 * TransformerBlockBench.ForwardGflop(),
-            ["FullCrossEntropyBench.ForwardBackward"] = FullCrossEntropyBench.TrainGflop(),
         };
 
         public string Id => "GFLOP/s";
