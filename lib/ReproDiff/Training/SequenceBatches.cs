@@ -80,8 +80,8 @@ public static class SequenceBatches
     /// The rows of a left-padded batch [B, L] (0 = padding) in groups of similar real length, each with the number of
     /// trailing columns its longest row needs (at least 1). A model whose padded slots are inert (their keys masked, the
     /// positions counted from the right) gives the same outputs at the real positions on a group's trailing columns as on
-    /// all L, and skips the padding: on Beauty's training batches 89% of SASRec's positions and 54% of SeqDiffRec's slots are padding. The
-    /// groups minimise the positions computed plus <paramref name="groupCost"/> positions per group (each group costs its
+    /// all L, and skips the padding: on Beauty's training batches 89% of SASRec's positions and 54% of SeqDiffRec's slots
+    /// are padding. The groups minimise the positions computed plus <paramref name="groupCost"/> positions per group (each group costs its
     /// own kernel launches and smaller products), by dynamic programming over the L possible lengths. Inside a bf16
     /// region (<see cref="MixedPrecision.InRegion"/>) the batch stays whole: oneDNN, which multiplies bf16 on the CPU,
     /// generates a kernel for every new product shape, and groups make every batch's shapes new (measured on SeqDiffRec's
