@@ -437,7 +437,7 @@ sasrec.Dispose();
 md(r"""
 ## 8. Why does it rank so poorly? Ablations on the full Beauty data
 
-The committed seed of Section 7 ranks several times worse than SASRec on the same split. Section 2 already pointed at a
+The committed seeds of Section 7 rank several times worse than SASRec on the same split. Section 2 already pointed at a
 suspect: the printed rounding term $-\log\mathrm{softmax}(Wh_T^0+b)_{v_T}$ is evaluated at the *sampled clean vector*,
 so its gradient reaches $W$, $b$ and $E$ but never the denoiser. $f_\theta$ learns only from the MSE, i.e. to land near
 $E(v_T)$ in Euclidean distance; for an uncertain next item the MSE is minimised by the *average* of the plausible
