@@ -82,11 +82,7 @@ public abstract class NextItemModel : ISequentialRecommender
     {
         using var _ = no_grad();
         Network.eval();
-        if (!PaddingIsInert) return LastScores(histories);
-        var scores = empty(histories.shape[0], Items + 1, device: histories.device);
-        foreach (var (rows, width) in SequenceBatches.LengthGroups(histories))
-            scores.index_copy_(0, rows, LastScores(SequenceBatches.Take(histories, rows, width)));
-        return scores;
+        return PaddingIsInert ? SequenceBatches.ByLength(histories, LastScores) : LastScores(histories);
     }
 
     Tensor LastScores(Tensor histories) => Encode(histories)[.., -1, ..].matmul(ItemEmbeddings.weight!.t());

@@ -304,11 +304,8 @@ public sealed class SeqDiffRec : ISequentialRecommender
         using var _ = no_grad();
         Network.eval();
         var windows = cat([histories, full(histories.shape[0], 1, Unknown, int64, histories.device)], 1);   // [v_…, [unk]]
-        if (onStep is not null) return ScoreWindows(windows, inference, onStep, generator, k);
-        var scores = empty(windows.shape[0], Items + 1, device: windows.device);
-        foreach (var (rows, width) in SequenceBatches.LengthGroups(windows))
-            scores.index_copy_(0, rows, ScoreWindows(SequenceBatches.Take(windows, rows, width), inference, null, generator, k));
-        return scores;
+        return onStep is not null ? ScoreWindows(windows, inference, onStep, generator, k)
+            : SequenceBatches.ByLength(windows, w => ScoreWindows(w, inference, null, generator, k));
     }
 
     Tensor ScoreWindows(Tensor windows, SeqDiffRecInference inference, Action<int, Tensor, Tensor>? onStep, Generator? generator, int k)

@@ -120,6 +120,27 @@ public static class SequenceBatches
         return groups;
     }
 
+    /// <summary>
+    /// <paramref name="f"/> applied to each length group of a left-padded batch [B, L] (its rows, their trailing columns),
+    /// the results [rows, …] put back in the batch's row order: scoring that skips the padding (no gradient through it).
+    /// </summary>
+    public static Tensor ByLength(Tensor batch, Func<Tensor, Tensor> f)
+    {
+        Tensor? result = null;
+        foreach (var (rows, width) in LengthGroups(batch))
+        {
+            var part = f(Take(batch, rows, width));
+            if (result is null)
+            {
+                var shape = part.shape.ToArray();
+                shape[0] = batch.shape[0];
+                result = empty(shape, dtype: part.dtype, device: part.device);
+            }
+            result.index_copy_(0, rows, part);
+        }
+        return result!;
+    }
+
     /// <summary>The rows <paramref name="rows"/> of <paramref name="batch"/> [B, L, …], their last <paramref name="width"/> columns.</summary>
     public static Tensor Take(Tensor batch, Tensor rows, int width) =>
         batch.index_select(0, rows)[.., TensorIndex.Slice(-width)];
