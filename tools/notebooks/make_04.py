@@ -457,7 +457,7 @@ inference with another draw and with K = 1 and 16 averaged draws (its row uses K
 users of the overlap between the probe's top 10 and the row's own top 10 (1: the same lists). The charts put every
 inference on one axis, the number of denoiser calls per user.
 
-On their committed seeds (three of SeqDiffRec, two of DiffuRec) the two models behave in opposite ways (the cell prints
+On their committed seeds (three of each) the two models behave in opposite ways (the cell prints
 the means over the seeds):
 DiffuRec's lists barely depend on the draw or on the number of steps (Jaccard about 0.99 or more for every probe, the
 same NDCG@10 at 1 step as at 32, at about a thirtieth of the latency), so its reverse chain is, in ranking terms, one
@@ -470,12 +470,13 @@ The accuracy table above is the sobering part. The two classic sequence models, 
 items for the same 30 minutes, rank far above everything else: GRU4Rec first, at about six and a half times
 most-popular's NDCG@10, then SASRec at about four times (three seeds each; every seed ranks GRU4Rec first, and the two
 t-intervals are apart). The diffusion models sit at the popularity floor: SeqDiffRec below it on all three of its
-seeds, which the paired test over users confirms; DiffuRec (two seeds so far) level with it, 0.0050 on seed 1 and 0.0063 on
-seed 2 against most-popular's 0.0054, a mean just above the floor that the paired test does not separate from it and
-a two-seed interval (printed in the table) too wide to say more. On
-equal CPU time the diffusion models lose twice over: an epoch of DiffuRec costs about 19 of SASRec's (its 32-step
+seeds, which the paired test over users confirms; DiffuRec level with it, 0.0050, 0.0063 and 0.0052 on its three seeds
+against most-popular's 0.0054, a mean of 0.0055 that the paired test over users does not separate from the floor
+(seed 3 trained one epoch fewer than seeds 1 and 2: its epochs took a little longer and the fourth already crossed
+the 30 minutes). On
+equal CPU time the diffusion models lose twice over: an epoch of DiffuRec costs about 20 of SASRec's (its 32-step
 evaluation another factor), so 30 minutes buy it a few epochs where SASRec gets seventy-odd and GRU4Rec a hundred.
-Seed 3 of DiffuRec is next (`papers/comparison/README.md`).
+Toys, Sports and Yelp follow, a few seeds per session (`papers/comparison/README.md` says what has finished).
 """)
 
 code(r"""
@@ -537,7 +538,7 @@ md(r"""
 - A user-level paired test on seed-averaged models is not a statement about training runs: keep the seed intervals
   beside it.
 - Next item on Beauty at equal training time (30 minutes per seed; Section 7: three seeds of GRU4Rec, SASRec,
-  SeqDiffRec and most-popular, two of DiffuRec so far):
+  SeqDiffRec, DiffuRec and most-popular):
   GRU4Rec and SASRec rank first, far above most-popular; DiffuRec is level with most-popular (not separated over
   users), SeqDiffRec below it; DiffuRec's ranking does not depend on the draw or the number of reverse steps,
   SeqDiffRec's changes with every draw.
