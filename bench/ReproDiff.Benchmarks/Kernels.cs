@@ -142,3 +142,61 @@ public class TopKBench
     [GlobalCleanup]
     public void Cleanup() => scores.Dispose();
 }
+
+/// <summary>
+/// One matrix product alone at a shape the models multiply, "M×K×N" ([M, K] by [K, N]): the ceiling the library gives
+/// at that shape, against which a model's achieved GFLOP/s is read (the calibration of <c>reprodiff bench</c> multiplies
+/// 2048 × 2048 squares, a shape no model here has). Rows of a batch are M: SASRec's ~1,536 real positions of a Beauty
+/// batch (width 64, blocks of 2 heads, its loss against the 12,103-row item table), DiffuRec's 512 × 50 positions
+/// (width 128), SeqDiffRec's ~1,792 real slots (width 256) and its 256 read-out rows against the table.
+/// </summary>
+[InProcess]
+public class ProductShapesBench
+{
+    [Params("2048x2048x2048",
+        "1536x64x192", "1536x64x256", "1536x256x64", "1536x64x12103",
+        "25600x128x384", "25600x128x512", "25600x512x128", "512x128x12103",
+        "1792x256x768", "1792x256x1024", "1792x1024x256", "256x256x12103")]
+    public string Shape { get; set; } = "";
+
+    Tensor a = null!, b = null!, g = null!;
+
+    /// <summary>(M, K, N) of a "M×K×N" shape.</summary>
+    public static (long M, long K, long N) Parse(string shape) =>
+        shape.Split('x').Select(long.Parse).ToArray() is [var m, var k, var n] ? (m, k, n) : throw new ArgumentException($"shape '{shape}' is not MxKxN.");
+
+    /// <summary>GFLOP of the forward product (2·M·K·N).</summary>
+    public static double ForwardGflop(string shape) { var (m, k, n) = Parse(shape); return 2.0 * m * k * n / 1e9; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchRuntime.RetainFreedMemory();
+        TorchRuntime.Seed(1);
+        var (m, k, n) = Parse(Shape);
+        a = randn(m, k).DetachFromDisposeScope();
+        b = randn(k, n).DetachFromDisposeScope();
+        g = randn(m, n).DetachFromDisposeScope();
+    }
+
+    /// <summary>The product A·B.</summary>
+    [Benchmark]
+    public void Forward()
+    {
+        using var scope = NewDisposeScope();
+        a.matmul(b);
+    }
+
+    /// <summary>What training multiplies for it: A·B, then the gradients G·Bᵀ and Aᵀ·G (transposed views, as autograd passes them).</summary>
+    [Benchmark]
+    public void Training()
+    {
+        using var scope = NewDisposeScope();
+        a.matmul(b);
+        g.matmul(b.t());
+        a.t().matmul(g);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() { a.Dispose(); b.Dispose(); g.Dispose(); }
+}

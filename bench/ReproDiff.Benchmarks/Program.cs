@@ -37,7 +37,10 @@ namespace ReproDiff.Benchmarks
         public string GetValue(Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase, SummaryStyle style)
         {
             var key = $"{benchmarkCase.Descriptor.Type.Name}.{benchmarkCase.Descriptor.WorkloadMethod.Name}";
-            return Counted.TryGetValue(key, out var gflop) && summary[benchmarkCase]?.ResultStatistics is { Mean: > 0 } s
+            var gflop = Counted.TryGetValue(key, out var counted) ? counted
+                : benchmarkCase.Parameters["Shape"] is string shape ? (key.EndsWith(".Training", StringComparison.Ordinal) ? 3 : 1) * ProductShapesBench.ForwardGflop(shape)
+                : double.NaN;
+            return !double.IsNaN(gflop) && summary[benchmarkCase]?.ResultStatistics is { Mean: > 0 } s
                 ? (gflop / (s.Mean / 1e9)).ToString("F1", CultureInfo.InvariantCulture)
                 : "-";
         }

@@ -190,7 +190,7 @@ public static class Experiment
         var report = trial.Fit(training, new SyncProgress<EpochReport>(e => progress?.Report(
             $"{model} {dataset} seed {seed}: epoch {e.Epoch} loss {e.TrainLoss:F4} ({e.EpochTime.TotalSeconds:F1} s)" +
             (e.Valid is { } v ? " valid " + string.Join(" ", keys.Select(k => $"{k} {v[k]:F4}")) + (e.IsBest ? " (best)" : "") : ""))), cancel, seed);
-        var train = watch.Elapsed.TotalSeconds;
+        var train = (watch.Elapsed + report.Resumed.Elapsed).TotalSeconds;   // a resumed fit: the epochs before the resume too
         var results = new List<TestResult>();
         foreach (var protocol in study.Protocols)
         {
@@ -211,12 +211,11 @@ public static class Experiment
         var first = results[0];
         progress?.Report($"{model} {dataset} seed {seed}: best epoch {report.BestEpoch} ({report.StopReason}), test {first.Protocol} " +
             string.Join(" ", study.ProgressMetrics.Select(k => $"{k} {first.Metrics[k]:F4}")));
-        var best = report.Epochs.FirstOrDefault(e => e.Epoch == report.BestEpoch);
-        return new SeedRun(model, dataset, seed, report.Epochs.Count, report.BestEpoch, report.StopReason, Math.Round(train, 1),
+        return new SeedRun(model, dataset, seed, report.EpochCount, report.BestEpoch, report.StopReason, Math.Round(train, 1),
             Math.Round(report.SecondsPerEpochMedian, 3), first.Seconds, first.Metrics)
         {
             Parameters = trial.ParameterCount, Results = results, Budget = budget?.TotalMinutes,
-            SecondsToBest = best is null ? null : Math.Round(best.Elapsed.TotalSeconds, 1), PeakMemoryMb = PeakMemory.ReadMb(),
+            SecondsToBest = report.BestElapsed is { } b ? Math.Round(b.TotalSeconds, 1) : null, PeakMemoryMb = PeakMemory.ReadMb(),
             Precision = precision == Precision.Fp32 ? null : precision.Name(),
         };
     }

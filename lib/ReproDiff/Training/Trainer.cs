@@ -46,18 +46,40 @@ public sealed record TrainingOptions
 /// <summary>One epoch as the progress observer sees it. <see cref="LiveTensors"/> is libtorch's live tensor count (a leak shows as growth).</summary>
 public sealed record EpochReport(int Epoch, double TrainLoss, int Batches, TimeSpan EpochTime, TimeSpan Elapsed, MetricSet? Valid, bool IsBest, long LiveTensors);
 
-/// <summary>What a fit did: every epoch, the best one, and why it stopped.</summary>
+/// <summary>
+/// What a fit did: every epoch, the best one, and why it stopped. <see cref="Epochs"/> are the epochs this process ran;
+/// a fit resumed from a checkpoint also carries what the checkpoint recorded of the epochs before it (<see cref="Resumed"/>),
+/// so that the counts and times below cover the whole fit.
+/// </summary>
 public sealed record TrainingReport(IReadOnlyList<EpochReport> Epochs, int BestEpoch, double? BestValue, string StopReason, TimeSpan Elapsed)
 {
-    /// <summary>Median seconds per epoch (training only).</summary>
+    /// <summary>The epochs before a resume, as the checkpoint recorded them (none for a fit that started from scratch).</summary>
+    public ResumedEpochs Resumed { get; init; } = ResumedEpochs.None;
+
+    /// <summary>Epochs trained in all, those before a resume included.</summary>
+    public int EpochCount => Epochs.Count > 0 ? Epochs[^1].Epoch : Resumed.Epochs;
+
+    /// <summary>Training time (validation included) from the start of the fit to the end of its best epoch; null when unknown.</summary>
+    public TimeSpan? BestElapsed => Epochs.FirstOrDefault(e => e.Epoch == BestEpoch)?.Elapsed ?? Resumed.BestElapsed;
+
+    /// <summary>Median seconds per epoch (training only), over every epoch whose time is known.</summary>
     public double SecondsPerEpochMedian
     {
         get
         {
-            var s = Epochs.Select(e => e.EpochTime.TotalSeconds).Order().ToArray();
+            var s = Resumed.EpochSeconds.Concat(Epochs.Select(e => e.EpochTime.TotalSeconds)).Order().ToArray();
             return s.Length == 0 ? 0 : s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
         }
     }
+}
+
+/// <summary>
+/// What a checkpoint says about the epochs before a resume: how many, their times (empty for checkpoints written before
+/// the times were kept), the training time they took (<see cref="Elapsed"/>) and when the best of them ended.
+/// </summary>
+public sealed record ResumedEpochs(int Epochs, IReadOnlyList<double> EpochSeconds, TimeSpan Elapsed, TimeSpan? BestElapsed)
+{
+    public static readonly ResumedEpochs None = new(0, [], TimeSpan.Zero, null);
 }
 
 /// <summary>
@@ -92,11 +114,12 @@ public static class Trainer
         double? bestValue = null;
         var bestPerMetric = new Dictionary<string, double>();
         var watch = Stopwatch.StartNew();
-        var offset = TimeSpan.Zero;
+        var resumed = ResumedEpochs.None;
         if (options.CheckpointPath is { } cp && File.Exists(cp + ".json"))
         {
             var meta = Checkpoint.Load(cp, module, optimizers);
-            (firstEpoch, bestEpoch, bestValue, badEvaluations, offset) = (meta.Epoch + 1, meta.BestEpoch, meta.BestValue, meta.BadEvaluations, TimeSpan.FromSeconds(meta.Seconds));
+            (firstEpoch, bestEpoch, bestValue, badEvaluations) = (meta.Epoch + 1, meta.BestEpoch, meta.BestValue, meta.BadEvaluations);
+            resumed = new(meta.Epoch, meta.EpochSeconds ?? [], TimeSpan.FromSeconds(meta.Seconds), meta.BestSeconds is { } b ? TimeSpan.FromSeconds(b) : null);
             foreach (var (k, v) in meta.BestPerMetric ?? []) bestPerMetric[k] = v;
             foreach (var s in schedulers ?? []) for (int i = 1; i < firstEpoch; i++) s.step(); // StepLR's state is its epoch count
             if (File.Exists(cp + ".best")) best = LoadBest(module, cp + ".best");
@@ -129,7 +152,7 @@ public static class Trainer
                 }
                 epochWatch.Stop();
                 foreach (var s in schedulers ?? []) s.step();
-                var overBudget = options.TimeBudget is { } budget && watch.Elapsed + offset >= budget;
+                var overBudget = options.TimeBudget is { } budget && watch.Elapsed + resumed.Elapsed >= budget;
                 MetricSet? valid = null;
                 bool isBest = false;
                 if (validate is not null && (epoch % options.EvalEvery == 0 || ((epoch == options.MaxEpochs || overBudget) && options.Metric is not null)))
@@ -158,13 +181,15 @@ public static class Trainer
                     }
                 }
                 var report = new EpochReport(epoch, batches == 0 ? double.NaN : total / batches, batches, epochWatch.Elapsed,
-                    watch.Elapsed + offset, valid, isBest, LiveTensors());
+                    watch.Elapsed + resumed.Elapsed, valid, isBest, LiveTensors());
                 reports.Add(report);
                 progress?.Report(report);
                 if (options.CheckpointPath is { } path && (valid is not null || sinceCheckpoint.Elapsed >= CheckpointInterval))
                 {
                     sinceCheckpoint.Restart();
-                    Checkpoint.Save(path, module, optimizers, new CheckpointMeta(epoch, bestEpoch, bestValue, badEvaluations, (watch.Elapsed + offset).TotalSeconds, bestPerMetric));
+                    var sofar = new TrainingReport(reports, bestEpoch, bestValue, "", report.Elapsed) { Resumed = resumed };
+                    Checkpoint.Save(path, module, optimizers, new CheckpointMeta(epoch, bestEpoch, bestValue, badEvaluations, report.Elapsed.TotalSeconds, bestPerMetric,
+                        [.. resumed.EpochSeconds, .. reports.Select(r => r.EpochTime.TotalSeconds)], sofar.BestElapsed?.TotalSeconds));
                     if (isBest) module.save(path + ".best");
                 }
                 if (options.Metric is not null && badEvaluations >= options.Patience) { reason = $"no improvement of {options.Metric} in {options.Patience} evaluations"; break; }
@@ -173,7 +198,7 @@ public static class Trainer
             if (best is not null) Restore(module, best);
         }
         finally { DisposeAll(best); }
-        return new TrainingReport(reports, bestEpoch, bestValue, reason, watch.Elapsed + offset);
+        return new TrainingReport(reports, bestEpoch, bestValue, reason, watch.Elapsed + resumed.Elapsed) { Resumed = resumed };
     }
 
     /// <summary>
@@ -217,8 +242,9 @@ public static class Trainer
     }
 }
 
+/// <summary>The loop's counters in a checkpoint; <see cref="EpochSeconds"/> and <see cref="BestSeconds"/> are null in checkpoints written before they were kept.</summary>
 internal sealed record CheckpointMeta(int Epoch, int BestEpoch, double? BestValue, int BadEvaluations, double Seconds,
-    Dictionary<string, double>? BestPerMetric = null);
+    Dictionary<string, double>? BestPerMetric = null, double[]? EpochSeconds = null, double? BestSeconds = null);
 
 /// <summary>Weights (TorchSharp format), optimizer states and a JSON of the loop's counters; each written through a temp file.</summary>
 internal static class Checkpoint

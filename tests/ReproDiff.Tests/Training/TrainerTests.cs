@@ -81,6 +81,31 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_resumed_fit_reports_the_epochs_and_times_before_the_resume()
+    {
+        TorchRuntime.Seed(5);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-resume").FullName, "model");
+        double value = 0;
+        MetricSet Rising() => new(new Dictionary<string, double> { ["Recall@1"] = value += 0.1 }, P, 1);   // better at every evaluation
+        MetricSet Flat() => new(new Dictionary<string, double> { ["Recall@1"] = 0 }, P, 1);
+        var (m1, o1) = Linear();
+        var first = Trainer.Fit(m1, [o1], _ => Batches(3), b => nn.functional.mse_loss(m1.call(b.X), b.Y), Rising,
+            new TrainingOptions { MaxEpochs = 2, Metric = "Recall@1", CheckpointPath = path });
+        var (m2, o2) = Linear();
+        var report = Trainer.Fit(m2, [o2], _ => Batches(3), b => nn.functional.mse_loss(m2.call(b.X), b.Y), Flat,
+            new TrainingOptions { MaxEpochs = 5, Metric = "Recall@1", Patience = 3, CheckpointPath = path });
+        Assert.Equal([3, 4, 5], report.Epochs.Select(e => e.Epoch));
+        Assert.Equal(5, report.EpochCount);                                   // not the 3 this process ran
+        Assert.Equal(2, report.BestEpoch);
+        Assert.Equal(first.Epochs.Select(e => e.EpochTime.TotalSeconds), report.Resumed.EpochSeconds);
+        Assert.Equal(first.Epochs[1].Elapsed.TotalSeconds, report.BestElapsed!.Value.TotalSeconds, 6);   // the best epoch ran before the resume
+        Assert.True(report.Elapsed > report.Resumed.Elapsed);
+        Assert.Equal(report.Resumed.Elapsed.TotalSeconds, first.Epochs[1].Elapsed.TotalSeconds, 6);    // the checkpoint's clock at epoch 2
+        var all = first.Epochs.Concat(report.Epochs).Select(e => e.EpochTime.TotalSeconds).Order().ToArray();
+        Assert.Equal(all[2], report.SecondsPerEpochMedian, 9);                 // the median of all five epochs
+    }
+
+    [Fact]
     public void TimeBudgetStopsAfterTheEpochThatCrossesIt()
     {
         var (model, opt) = Linear();
