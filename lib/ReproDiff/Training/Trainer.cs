@@ -115,11 +115,13 @@ public static class Trainer
         var bestPerMetric = new Dictionary<string, double>();
         var watch = Stopwatch.StartNew();
         var resumed = ResumedEpochs.None;
+        TimeSpan? bestElapsed = null; // when the best epoch ended, kept in the checkpoint
         if (options.CheckpointPath is { } cp && File.Exists(cp + ".json"))
         {
             var meta = Checkpoint.Load(cp, module, optimizers);
             (firstEpoch, bestEpoch, bestValue, badEvaluations) = (meta.Epoch + 1, meta.BestEpoch, meta.BestValue, meta.BadEvaluations);
             resumed = new(meta.Epoch, meta.EpochSeconds ?? [], TimeSpan.FromSeconds(meta.Seconds), meta.BestSeconds is { } b ? TimeSpan.FromSeconds(b) : null);
+            bestElapsed = resumed.BestElapsed;
             foreach (var (k, v) in meta.BestPerMetric ?? []) bestPerMetric[k] = v;
             foreach (var s in schedulers ?? []) for (int i = 1; i < firstEpoch; i++) s.step(); // StepLR's state is its epoch count
             if (File.Exists(cp + ".best")) best = LoadBest(module, cp + ".best");
@@ -183,13 +185,13 @@ public static class Trainer
                 var report = new EpochReport(epoch, batches == 0 ? double.NaN : total / batches, batches, epochWatch.Elapsed,
                     watch.Elapsed + resumed.Elapsed, valid, isBest, LiveTensors());
                 reports.Add(report);
+                if (isBest) bestElapsed = report.Elapsed;
                 progress?.Report(report);
                 if (options.CheckpointPath is { } path && (valid is not null || sinceCheckpoint.Elapsed >= CheckpointInterval))
                 {
                     sinceCheckpoint.Restart();
-                    var sofar = new TrainingReport(reports, bestEpoch, bestValue, "", report.Elapsed) { Resumed = resumed };
                     Checkpoint.Save(path, module, optimizers, new CheckpointMeta(epoch, bestEpoch, bestValue, badEvaluations, report.Elapsed.TotalSeconds, bestPerMetric,
-                        [.. resumed.EpochSeconds, .. reports.Select(r => r.EpochTime.TotalSeconds)], sofar.BestElapsed?.TotalSeconds));
+                        [.. resumed.EpochSeconds, .. reports.Select(r => r.EpochTime.TotalSeconds)], bestElapsed?.TotalSeconds));
                     if (isBest) module.save(path + ".best");
                 }
                 if (options.Metric is not null && badEvaluations >= options.Patience) { reason = $"no improvement of {options.Metric} in {options.Patience} evaluations"; break; }
