@@ -200,3 +200,124 @@ public class ProductShapesBench
     [GlobalCleanup]
     public void Cleanup() { a.Dispose(); b.Dispose(); g.Dispose(); }
 }
+
+/// <summary>
+/// Where a Transformer block's training time goes (issue 16): <see cref="TransformerBlockBench.ForwardBackward"/>'s block at
+/// DiffuRec's shape, and its parts alone, each forward and backward. The backward is <c>autograd.grad</c> with a fixed
+/// upstream gradient into every input and parameter, so no loss op and no accumulation into <c>.grad</c> is timed.
+/// <c>block</c> is the whole block with dropout 0.1 (attention spelled out); <c>block, no dropout</c> the same block with
+/// dropout 0, which takes libtorch's fused attention; <c>projections</c> its four Linear layers alone over every
+/// position; <c>attention</c> softmax(q kᵀ/√d) with dropout, times v, per sequence and head; <c>attention, fused</c> the
+/// same without dropout through <c>scaled_dot_product_attention</c>; <c>element-wise</c> the block's two layer norms,
+/// GELU, five dropouts and two residual additions (<c>, no dropout</c>: with dropout 0); <c>copy</c> one [B, L, 4H] fp32
+/// tensor copied (52 MB read and 52 MB written), the memory bandwidth that bounds the element-wise work.
+/// </summary>
+[InProcess]
+public class BlockPartsBench
+{
+    const int B = TransformerBlockBench.Batch, L = TransformerBlockBench.Length, H = TransformerBlockBench.Hidden, Heads = TransformerBlockBench.Heads;
+
+    [Params("block", "block, no dropout", "projections", "attention", "attention, fused", "element-wise", "element-wise, no dropout", "copy")]
+    public string Part { get; set; } = "";
+
+    readonly List<IDisposable> owned = [];
+    Action step = null!;
+
+    /// <summary>GFLOP of the matrix products a part runs forward (training counts 3×); NaN for the parts without products.</summary>
+    public static double ForwardGflop(string part) => part switch
+    {
+        "block" or "block, no dropout" => TransformerBlockBench.ForwardGflop(),
+        "projections" => 2.0 * B * L * 12.0 * H * H / 1e9,
+        "attention" or "attention, fused" => 2.0 * B * 2.0 * L * L * H / 1e9,
+        _ => double.NaN,
+    };
+
+    T Own<T>(T x) where T : IDisposable { owned.Add(x); return x; }
+    Tensor Fixed(params long[] shape) => Own(randn(shape).DetachFromDisposeScope());
+    Tensor Leaf(params long[] shape) => Fixed(shape).requires_grad_();
+
+    /// <summary>One training step of a part: its outputs, then their gradients with respect to <paramref name="inputs"/> given <paramref name="upstream"/>.</summary>
+    static Action Step(Func<Tensor[]> forward, Tensor[] upstream, IEnumerable<Tensor> inputs)
+    {
+        var wrt = inputs.ToArray();
+        return () => autograd.grad(forward(), wrt, upstream);
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchRuntime.RetainFreedMemory();
+        TorchRuntime.Seed(1);
+        step = Part switch
+        {
+            "block" or "block, no dropout" => Block(Part == "block" ? 0.1 : 0.0),
+            "projections" => Projections(),
+            "attention" or "attention, fused" => Attention(Part == "attention"),
+            "element-wise" or "element-wise, no dropout" => ElementWise(Part == "element-wise" ? 0.1 : 0.0),
+            "copy" => Copy(),
+            _ => throw new ArgumentException($"Part '{Part}' is not known."),
+        };
+    }
+
+    Action Block(double dropout)
+    {
+        var block = Own(new TransformerBlock(H, Heads, dropout));
+        block.train();
+        var h = Leaf(B, L, H);
+        return Step(() => [block.forward(h, null, lastOnly: false)], [Fixed(B, L, H)], [h, .. block.parameters()]);
+    }
+
+    Action Projections()
+    {
+        var layers = new[] { (H, 3 * H), (H, H), (H, 4 * H), (4 * H, H) }.Select(p => (Layer: Own(nn.Linear(p.Item1, p.Item2)), X: Leaf(B * L, p.Item1), G: Fixed(B * L, p.Item2))).ToArray();
+        return Step(() => [.. layers.Select(l => l.Layer.call(l.X))], [.. layers.Select(l => l.G)],
+            layers.SelectMany(l => l.Layer.parameters().Prepend(l.X)));
+    }
+
+    Action Attention(bool dropout)
+    {
+        var (q, k, v) = (Leaf(B, Heads, L, H / Heads), Leaf(B, Heads, L, H / Heads), Leaf(B, Heads, L, H / Heads));
+        var drop = Own(new UniformDropout(0.1));
+        drop.train();
+        Func<Tensor[]> forward = dropout
+            ? () => [drop.call(nn.functional.softmax(q.matmul(k.transpose(-2, -1)).div_(Math.Sqrt(H / Heads)), -1)).matmul(v)]
+            : () => [nn.functional.scaled_dot_product_attention(q, k, v)];
+        return Step(forward, [Fixed(B, Heads, L, H / Heads)], [q, k, v]);
+    }
+
+    /// <summary>
+    /// The block's non-product work, with leaves standing in for the products' outputs: LN₁(h) (into q/k/v); r = h +
+    /// Dropout(a) (a: the attention's output projection); LN₂(r) (into the FFN); Dropout(GELU(f)) at 4H (f: the FFN's
+    /// first layer); Dropout(r + Dropout(c)) (c: its second layer).
+    /// </summary>
+    Action ElementWise(double dropout)
+    {
+        var (norm1, norm2) = (Own(nn.LayerNorm(H, eps: 1e-12)), Own(nn.LayerNorm(H, eps: 1e-12)));
+        var drop = Own(new UniformDropout(dropout));
+        drop.train();
+        var (h, a, f, c) = (Leaf(B, L, H), Leaf(B, L, H), Leaf(B, L, 4 * H), Leaf(B, L, H));
+        return Step(() =>
+            {
+                var r = h + drop.call(a);
+                return [norm1.call(h), norm2.call(r), drop.call(f.gelu(TorchSharp.Modules.GELU.Approximate.tanh)), drop.call(r + drop.call(c))];
+            },
+            [Fixed(B, L, H), Fixed(B, L, H), Fixed(B, L, 4 * H), Fixed(B, L, H)],
+            [h, a, f, c, .. norm1.parameters(), .. norm2.parameters()]);
+    }
+
+    Action Copy()
+    {
+        var (src, dst) = (Fixed(B, L, 4 * H), Fixed(B, L, 4 * H));
+        return () => dst.copy_(src);
+    }
+
+    [Benchmark]
+    public void ForwardBackward()
+    {
+        using var scope = NewDisposeScope();
+        step();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() { foreach (var x in owned) x.Dispose(); owned.Clear(); }
+}
