@@ -209,7 +209,8 @@ public class ProductShapesBench
 /// dropout 0, which takes libtorch's fused attention; <c>projections</c> its four Linear layers alone over every
 /// position; <c>attention</c> softmax(q kᵀ/√d) with dropout, times v, per sequence and head; <c>attention, fused</c> the
 /// same without dropout through <c>scaled_dot_product_attention</c>; <c>element-wise</c> the block's two layer norms,
-/// GELU, five dropouts and two residual additions (<c>, no dropout</c>: with dropout 0); <c>copy</c> one [B, L, 4H] fp32
+/// GELU, five dropouts and two residual additions (<c>, no dropout</c>: with dropout 0); <c>draws</c> the uniform random
+/// numbers the block's six dropouts draw in one step (rand_like: 4 × [B, L, H], [B, L, 4H], [B, heads, L, L]); <c>copy</c> one [B, L, 4H] fp32
 /// tensor copied (52 MB read and 52 MB written), the memory bandwidth that bounds the element-wise work.
 /// </summary>
 [InProcess]
@@ -217,7 +218,7 @@ public class BlockPartsBench
 {
     const int B = TransformerBlockBench.Batch, L = TransformerBlockBench.Length, H = TransformerBlockBench.Hidden, Heads = TransformerBlockBench.Heads;
 
-    [Params("block", "block, no dropout", "projections", "attention", "attention, fused", "element-wise", "element-wise, no dropout", "copy")]
+    [Params("block", "block, no dropout", "projections", "attention", "attention, fused", "element-wise", "element-wise, no dropout", "draws", "copy")]
     public string Part { get; set; } = "";
 
     readonly List<IDisposable> owned = [];
@@ -254,6 +255,7 @@ public class BlockPartsBench
             "projections" => Projections(),
             "attention" or "attention, fused" => Attention(Part == "attention"),
             "element-wise" or "element-wise, no dropout" => ElementWise(Part == "element-wise" ? 0.1 : 0.0),
+            "draws" => Draws(),
             "copy" => Copy(),
             _ => throw new ArgumentException($"Part '{Part}' is not known."),
         };
@@ -303,6 +305,12 @@ public class BlockPartsBench
             },
             [Fixed(B, L, H), Fixed(B, L, H), Fixed(B, L, 4 * H), Fixed(B, L, H)],
             [h, a, f, c, .. norm1.parameters(), .. norm2.parameters()]);
+    }
+
+    Action Draws()
+    {
+        Tensor[] shapes = [.. Enumerable.Range(0, 4).Select(_ => Fixed(B, L, H)), Fixed(B, L, 4 * H), Fixed(B, Heads, L, L)];
+        return () => { foreach (var x in shapes) rand_like(x); };
     }
 
     Action Copy()
