@@ -329,3 +329,52 @@ public class BlockPartsBench
     [GlobalCleanup]
     public void Cleanup() { foreach (var x in owned) x.Dispose(); owned.Clear(); }
 }
+
+/// <summary>
+/// SASRec's loss on Beauty, where most of its training step goes once the padding is skipped (issue 16): ~1,536 real
+/// positions' outputs (width 64) scored against the 12,103-row item table, then the cross-entropy over all items; each
+/// part alone, forward and backward (<c>autograd.grad</c>, no accumulation). <c>scores</c> the product with its two
+/// gradient products; <c>cross-entropy</c> log-softmax and the target's negative log-likelihood on fixed scores (74 MB);
+/// <c>both</c> the two in sequence, as the model runs them. Run with <c>GLIBC_TUNABLES=glibc.malloc.arena_max=1</c>:
+/// BenchmarkDotNet's thread would otherwise get every 74 MB tensor from a fresh mmap (bench/README.md).
+/// </summary>
+[InProcess]
+public class ItemLossBench
+{
+    const int Positions = 1536, Hidden = 64, Items = 12103;
+
+    [Params("scores", "cross-entropy", "both")]
+    public string Part { get; set; } = "";
+
+    Tensor h = null!, table = null!, logits = null!, targets = null!, g = null!;
+
+    /// <summary>GFLOP of the forward score product; the training step counts 3× (NaN for the cross-entropy alone).</summary>
+    public static double ForwardGflop(string part) => part == "cross-entropy" ? double.NaN : 2.0 * Positions * Hidden * Items / 1e9;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchRuntime.RetainFreedMemory();
+        TorchRuntime.Seed(1);
+        h = randn(Positions, Hidden).DetachFromDisposeScope().requires_grad_();
+        table = (randn(Items, Hidden) * 0.1).DetachFromDisposeScope().requires_grad_();
+        logits = randn(Positions, Items).DetachFromDisposeScope().requires_grad_();
+        targets = randint(1, Items, Positions).DetachFromDisposeScope();
+        g = randn(Positions, Items).DetachFromDisposeScope();
+    }
+
+    [Benchmark]
+    public void ForwardBackward()
+    {
+        using var scope = NewDisposeScope();
+        switch (Part)
+        {
+            case "scores": autograd.grad([h.matmul(table.t())], [h, table], [g]); break;
+            case "cross-entropy": autograd.grad([nn.functional.cross_entropy(logits, targets)], [logits]); break;
+            default: autograd.grad([nn.functional.cross_entropy(h.matmul(table.t()), targets)], [h, table]); break;
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() { foreach (var t in new[] { h, table, logits, targets, g }) t.Dispose(); }
+}

@@ -39,7 +39,7 @@ namespace ReproDiff.Benchmarks
             var key = $"{benchmarkCase.Descriptor.Type.Name}.{benchmarkCase.Descriptor.WorkloadMethod.Name}";
             var gflop = Counted.TryGetValue(key, out var counted) ? counted
                 : benchmarkCase.Parameters["Shape"] is string shape ? (key.EndsWith(".Training", StringComparison.Ordinal) ? 3 : 1) * ProductShapesBench.ForwardGflop(shape)
-                : benchmarkCase.Parameters["Part"] is string part ? 3 * BlockPartsBench.ForwardGflop(part)
+                : benchmarkCase.Parameters["Part"] is string part ? 3 * (key.StartsWith("ItemLossBench", StringComparison.Ordinal) ? ItemLossBench.ForwardGflop(part) : BlockPartsBench.ForwardGflop(part))
                 : double.NaN;
             return !double.IsNaN(gflop) && summary[benchmarkCase]?.ResultStatistics is { Mean: > 0 } s
                 ? (gflop / (s.Mean / 1e9)).ToString("F1", CultureInfo.InvariantCulture)
