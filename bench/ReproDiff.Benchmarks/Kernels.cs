@@ -209,9 +209,9 @@ public class ProductShapesBench
 /// dropout 0, which takes libtorch's fused attention; <c>projections</c> its four Linear layers alone over every
 /// position; <c>attention</c> softmax(q kᵀ/√d) with dropout, times v, per sequence and head; <c>attention, fused</c> the
 /// same without dropout through <c>scaled_dot_product_attention</c>; <c>element-wise</c> the block's two layer norms,
-/// GELU, five dropouts and two residual additions (<c>, no dropout</c>: with dropout 0); <c>draws</c> the uniform random
+/// GELU, four dropouts and two residual additions (<c>, no dropout</c>: with dropout 0); <c>draws</c> the uniform random
 /// numbers the block's six dropouts draw in one step (rand_like: 4 × [B, L, H], [B, L, 4H], [B, heads, L, L]); <c>copy</c> one [B, L, 4H] fp32
-/// tensor copied (52 MB read and 52 MB written), the memory bandwidth that bounds the element-wise work.
+/// tensor copied (52 MB read and 52 MB written), to compare the element-wise work with the memory bandwidth.
 /// </summary>
 [InProcess]
 public class BlockPartsBench
