@@ -23,6 +23,15 @@ namespace ReproDiff.Benchmarks
             ["TransformerBlockBench.ForwardBackward"] = 3 * TransformerBlockBench.ForwardGflop(),
         };
 
+        /// <summary>GFLOP of one invocation of a parameterised benchmark, by "Type.Method", from its parameter's value.</summary>
+        public static IReadOnlyDictionary<string, Func<string, double>> CountedByParameter { get; } = new Dictionary<string, Func<string, double>>
+        {
+            ["ProductShapesBench.Forward"] = ProductShapesBench.ForwardGflop,
+            ["ProductShapesBench.Training"] = shape => 3 * ProductShapesBench.ForwardGflop(shape),
+            ["BlockPartsBench.ForwardBackward"] = part => 3 * BlockPartsBench.ForwardGflop(part),
+            ["ItemLossBench.ForwardBackward"] = part => 3 * ItemLossBench.ForwardGflop(part),
+        };
+
         public string Id => "GFLOP/s";
         public string ColumnName => "GFLOP/s";
         public bool AlwaysShow => true;
@@ -38,8 +47,7 @@ namespace ReproDiff.Benchmarks
         {
             var key = $"{benchmarkCase.Descriptor.Type.Name}.{benchmarkCase.Descriptor.WorkloadMethod.Name}";
             var gflop = Counted.TryGetValue(key, out var counted) ? counted
-                : benchmarkCase.Parameters["Shape"] is string shape ? (key.EndsWith(".Training", StringComparison.Ordinal) ? 3 : 1) * ProductShapesBench.ForwardGflop(shape)
-                : benchmarkCase.Parameters["Part"] is string part ? 3 * (key.StartsWith("ItemLossBench", StringComparison.Ordinal) ? ItemLossBench.ForwardGflop(part) : BlockPartsBench.ForwardGflop(part))
+                : CountedByParameter.TryGetValue(key, out var count) && benchmarkCase.Parameters.Items is [{ Value: string value }] ? count(value)
                 : double.NaN;
             return !double.IsNaN(gflop) && summary[benchmarkCase]?.ResultStatistics is { Mean: > 0 } s
                 ? (gflop / (s.Mean / 1e9)).ToString("F1", CultureInfo.InvariantCulture)
