@@ -11,7 +11,8 @@ namespace ReproDiff.Cli;
 /// <c>reprodiff compare --family user-item|next-item</c>: every model of a family on one split, protocol and seed set
 /// (<see cref="Comparison"/>), through the experiment runner. Per dataset it writes
 /// <c>&lt;dir&gt;/&lt;family&gt;-&lt;dataset&gt;.runs.json</c> (the runs with per-user values; resumable), <c>.json</c> (the statistics)
-/// and <c>.md</c> (the tables).
+/// and <c>.md</c> (the tables). While the family's models and seeds on a dataset are incomplete (<see cref="ComparisonReport.Missing"/>),
+/// all three are written with a <c>.partial</c> suffix, so an incomplete table is never taken for the comparison.
 /// </summary>
 static class CompareCommand
 {
@@ -28,6 +29,7 @@ static class CompareCommand
         options.AddTo(cmd);
         cmd.SetAction((parse, cancel) =>
         {
+            Cli.AnnounceStop(cancel);
             var fam = parse.GetValue(family)!;
             var study = Comparison.For(fam);
             var (prof, seedList, device, budget, resume, precision) = options.Read(parse);
@@ -46,10 +48,15 @@ static class CompareCommand
                 var stem = StudyOptions.Stem(Path.Combine(dir, $"{fam}-{d}"), precision);
                 var runs = Experiment.Run(study, models, [d], prof, seedList, root, device, command, log, cancel, budget, stem + ".runs.json", resume, precision);
                 var report = Comparison.Summarise(runs, fam, d, study);
-                Comparison.Save(report, stem + ".json");
-                AtomicFile.WriteAllText(stem + ".md", Comparison.Markdown(report));
+                // An incomplete comparison keeps every file under .partial (the runs stay resumable; nothing globbing *.json takes the summary for a result).
+                var partial = report.Missing is { Count: > 0 } ? ".partial" : "";
+                Comparison.Save(report, stem + ".json" + partial);
+                AtomicFile.WriteAllText(stem + ".md" + partial, Comparison.Markdown(report));
+                if (partial.Length > 0) File.Move(stem + ".runs.json", stem + ".runs.json.partial", overwrite: true);
+                else foreach (var stale in new[] { ".json.partial", ".md.partial" }) File.Delete(stem + stale);
                 Print(report);
-                Console.WriteLine($"wrote {stem}.json, {stem}.md and {stem}.runs.json");
+                if (partial.Length > 0) Console.WriteLine($"incomplete: not yet run: {string.Join("; ", report.Missing!)}");
+                Console.WriteLine($"wrote {stem}.json{partial}, {stem}.md{partial} and {stem}.runs.json{partial}");
             }
             if (prof == "quick") Console.WriteLine("quick profile: a smoke test of the pipeline, not a comparison to draw conclusions from. Use --profile full.");
             return Task.FromResult(0);

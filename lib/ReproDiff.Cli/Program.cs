@@ -66,6 +66,13 @@ namespace ReproDiff.Cli
             }
         }
 
+        /// <summary>
+        /// Says at once what a stop request (Ctrl+C, SIGTERM) does in a long run: training checks it between epochs and
+        /// the runner between seeds, so the current epoch or test finishes first (minutes for the diffusion models).
+        /// </summary>
+        internal static void AnnounceStop(CancellationToken cancel) => cancel.Register(() => Console.Error.WriteLine(
+            "reprodiff: stop requested: stopping after the current epoch or test; finished seeds are saved and --resume continues from the last checkpoint (SIGKILL stops at once)."));
+
         internal static IAnsiConsole Out { get; } = CreateOut();
 
         static IAnsiConsole CreateOut()

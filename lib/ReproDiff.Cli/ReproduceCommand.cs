@@ -22,6 +22,7 @@ static class ReproduceCommand
         study.AddTo(cmd);
         cmd.SetAction((parse, cancel) =>
         {
+            Cli.AnnounceStop(cancel);
             var id = parse.GetValue(paper)!;
             var declared = id switch
             {

@@ -219,7 +219,20 @@ public static class Comparison
         return new ComparisonReport(result.Environment, result.Command, result.Profile, family, dataset, protocol.ToString(),
             runs.Select(r => r.Seed).Distinct().Order().ToList(), runs.FirstOrDefault()?.Budget, rows, primary,
             "two-sided Wilcoxon signed-rank on the same users' values averaged over seeds (normal approximation with tie correction), Holm-corrected over all pairs; significant at 0.05",
-            tests2);
+            tests2, Missing(result, dataset, study));
+    }
+
+    /// <summary>
+    /// What a complete comparison on this dataset still lacks: every model of the family for every seed that any finished
+    /// run of the dataset used, as "model seeds 2, 3". Empty when the comparison is complete.
+    /// </summary>
+    public static IReadOnlyList<string> Missing(ReproductionResult result, string dataset, Study study)
+    {
+        var finished = result.Runs.Where(r => r.Dataset == dataset && r.Results is not null).Select(r => (r.Model, r.Seed)).ToHashSet();
+        var seeds = finished.Select(r => r.Seed).Distinct().Order().ToList();
+        return study.Models.Select(m => (Model: m, Seeds: seeds.Where(s => !finished.Contains((m, s))).ToList()))
+            .Where(x => x.Seeds.Count > 0)
+            .Select(x => $"{x.Model} seed{(x.Seeds.Count > 1 ? "s" : "")} {string.Join(", ", x.Seeds)}").ToList();
     }
 
     static double[] MeanOver(IReadOnlyList<double[]> vectors)
@@ -314,6 +327,11 @@ public static class Comparison
         var metrics = r.Rows[0].Metrics.Keys.ToList();
         sb.AppendLine(c, $"# Comparison: {r.Family} on {r.Dataset} ({r.Profile} profile)");
         sb.AppendLine();
+        if (r.Missing is { Count: > 0 } missing)
+        {
+            sb.AppendLine(c, $"**Incomplete:** not yet run: {string.Join("; ", missing)}. The tables compare only the runs below; the ranking and the tests can change when the rest arrives.");
+            sb.AppendLine();
+        }
         sb.AppendLine(c, $"Protocol {r.Protocol}; seeds {string.Join(", ", r.Seeds)}{(r.BudgetMinutes is { } b ? $"; budget {b} min per seed" : "")}. Command: `{r.Command}`; commit {r.Environment.GitCommit ?? "unknown"}.");
         sb.AppendLine("Accuracy: mean over seeds with the 95% t-interval (a row with one seed has none); in brackets after the headline metric, the 95% bootstrap interval over users. Rows stopped by the time budget are marked *budgeted*.");
         sb.AppendLine();
@@ -371,6 +389,10 @@ public sealed record ComparisonRow(string Model, IReadOnlyList<int> Seeds, bool 
 /// <summary>A paired test of A against B on one metric: mean difference A − B, raw and Holm-adjusted p.</summary>
 public sealed record PairedTest(string A, string B, string Metric, double MeanDifference, double P, double PHolm, bool Significant);
 
-/// <summary>papers/comparison/&lt;family&gt;-&lt;dataset&gt;.json: the summary of one family on one dataset (the runs, with per-user values, sit beside it in .runs.json).</summary>
+/// <summary>
+/// papers/comparison/&lt;family&gt;-&lt;dataset&gt;.json: the summary of one family on one dataset (the runs, with per-user values,
+/// sit beside it in .runs.json). <see cref="Missing"/> lists the family's models and seeds not yet run (<see cref="Comparison.Missing"/>); empty or absent when complete.
+/// </summary>
 public sealed record ComparisonReport(EnvironmentReport Environment, string Command, string Profile, string Family, string Dataset, string Protocol,
-    IReadOnlyList<int> Seeds, double? BudgetMinutes, IReadOnlyList<ComparisonRow> Rows, string Primary, string Test, IReadOnlyList<PairedTest> Significance);
+    IReadOnlyList<int> Seeds, double? BudgetMinutes, IReadOnlyList<ComparisonRow> Rows, string Primary, string Test, IReadOnlyList<PairedTest> Significance,
+    IReadOnlyList<string>? Missing = null);

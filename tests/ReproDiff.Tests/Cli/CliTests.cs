@@ -64,6 +64,19 @@ public class CliTests
         Assert.All(ReproDiff.Reproduction.ReproductionJson.Load(output).Cells, c => Assert.Equal("not judged (quick profile)", c.Verdict));
     }
 
+    [RealDataFact("diffrec-ml-1m-clean")]
+    public void AnIncompleteComparisonIsWrittenOnlyUnderPartialNames()
+    {
+        var dir = Directory.CreateTempSubdirectory("reprodiff-compare").FullName;
+        var r = CliProcess.Run("compare", "--family", "user-item", "--datasets", "diffrec-ml-1m-clean", "--models", "MostPopular", "--profile", "quick", "--seeds", "1", "--out-dir", dir);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("incomplete: not yet run: DiffRec seed 1;", r.Stdout);
+        var stem = Path.Combine(dir, "user-item-diffrec-ml-1m-clean");
+        Assert.Equal([stem + ".json.partial", stem + ".md.partial", stem + ".runs.json.partial"], Directory.GetFiles(dir).Order(StringComparer.Ordinal));
+        Assert.Contains("**Incomplete:**", File.ReadAllText(stem + ".md.partial"));
+        Assert.Single(ReproDiff.Reproduction.ReproductionJson.Load(stem + ".runs.json.partial").Runs);
+    }
+
     [Fact]
     public void DoctorReportsLibTorchLoadedAndTheDataRoot()
     {

@@ -106,6 +106,25 @@ public class ComparisonTests
     }
 
     [Fact]
+    public void ASummaryListsTheFamilysModelsAndSeedsNotYetRun()
+    {
+        var models = Comparison.UserItem.Models;
+        var all = models.Select(m => Run(m, 1, [0.1, 0.2])).ToList();
+        var complete = Comparison.Summarise(new ReproductionResult(EnvironmentReport.Capture(), "test", "full", [], all), "user-item", "d", Comparison.UserItem);
+        Assert.Empty(complete.Missing!);
+        Assert.DoesNotContain("Incomplete", Comparison.Markdown(complete));
+
+        // EASE gains seeds 2 and 3; every other model lacks them, and MultVAE lacks all three.
+        var runs = all.Where(r => r.Model != "MultVAE").Append(Run("EASE", 2, [0.1, 0.2])).Append(Run("EASE", 3, [0.1, 0.2])).ToList();
+        var r = Comparison.Summarise(new ReproductionResult(EnvironmentReport.Capture(), "test", "full", [], runs), "user-item", "d", Comparison.UserItem);
+        Assert.Contains("MultVAE seeds 1, 2, 3", r.Missing!);
+        Assert.Contains("DiffRec seeds 2, 3", r.Missing!);
+        Assert.DoesNotContain(r.Missing!, m => m.StartsWith("EASE", StringComparison.Ordinal));
+        Assert.Equal(models.Count - 1, r.Missing!.Count);
+        Assert.Contains("**Incomplete:** not yet run: DiffRec seeds 2, 3;", Comparison.Markdown(r));
+    }
+
+    [Fact]
     public void ProbeMeasuresAreGroupedPerRowAndProbe()
     {
         SeedRun Probed(int seed, double jaccard)
