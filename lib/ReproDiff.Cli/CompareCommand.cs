@@ -12,7 +12,8 @@ namespace ReproDiff.Cli;
 /// (<see cref="Comparison"/>), through the experiment runner. Per dataset it writes
 /// <c>&lt;dir&gt;/&lt;family&gt;-&lt;dataset&gt;.runs.json</c> (the runs with per-user values; resumable), <c>.json</c> (the statistics)
 /// and <c>.md</c> (the tables). While the family's models and seeds on a dataset are incomplete (<see cref="ComparisonReport.Missing"/>),
-/// all three are written with a <c>.partial</c> suffix, so an incomplete table is never taken for the comparison.
+/// all three are written with a <c>.partial</c> suffix, so an incomplete table is never taken for the comparison. Without
+/// <c>--models</c> a dataset runs the family's models less those the study skips there (<see cref="Study.Skipped"/>).
 /// </summary>
 static class CompareCommand
 {
@@ -20,7 +21,7 @@ static class CompareCommand
     {
         var family = new Option<string>("--family") { Description = "user-item (ML-1M clean and noisy) or next-item (Beauty, Toys, Sports, Yelp).", Required = true };
         family.AcceptOnlyFromAmong(Comparison.Families);
-        var model = new Option<string[]>("--models") { Description = "Models (default: the family's all).", AllowMultipleArgumentsPerToken = true };
+        var model = new Option<string[]>("--models") { Description = "Models (default: the family's all, less those it skips on a dataset; the .md names them and why).", AllowMultipleArgumentsPerToken = true };
         var dataset = new Option<string[]>("--datasets") { Description = "Datasets (default: the family's all).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<string?>("--out-dir") { Description = "Folder for the results (default: papers/comparison for full, artifacts/compare for quick)." };
         var options = new StudyOptions();
@@ -33,9 +34,9 @@ static class CompareCommand
             var fam = parse.GetValue(family)!;
             var study = Comparison.For(fam);
             var (prof, seedList, device, budget, resume, precision) = options.Read(parse);
-            var models = parse.GetValue(model) is { Length: > 0 } ms ? ms : study.Models;
+            var named = parse.GetValue(model) is { Length: > 0 } ms ? ms : null;
             var datasets = parse.GetValue(dataset) is { Length: > 0 } ds ? ds : study.Datasets;
-            foreach (var m in models) study.CheckModel(m);
+            foreach (var m in named ?? []) study.CheckModel(m);
             foreach (var d in datasets) if (!study.Datasets.Contains(d)) throw new ReproDiffException($"--datasets {d}: the {fam} family runs {string.Join(", ", study.Datasets)}.");
             var root = DataRoot.Resolve(parse.GetValue(Cli.DataOption));
             var repo = Runtime.RepositoryLocator.FindRoot() ?? ".";
@@ -46,16 +47,18 @@ static class CompareCommand
             foreach (var d in datasets)
             {
                 var stem = StudyOptions.Stem(Path.Combine(dir, $"{fam}-{d}"), precision);
-                var runs = Experiment.Run(study, models, [d], prof, seedList, root, device, command, log, cancel, budget, stem + ".runs.json", resume, precision);
-                var report = Comparison.Summarise(runs, fam, d, study);
                 // An incomplete comparison keeps every file under .partial (the runs stay resumable; nothing globbing *.json takes the summary for a result).
-                var partial = report.Missing is { Count: > 0 } ? ".partial" : "";
+                var runs = Experiment.Run(study, named ?? Comparison.DefaultModels(study, d), [d], prof, seedList, root, device, command, log, cancel, budget,
+                    stem + ".runs.json", resume, precision, complete: r => Comparison.Missing(r, d, study).Count == 0);
+                var report = Comparison.Summarise(runs, fam, d, study);
+                var incomplete = report.Missing is { Count: > 0 };
+                var partial = incomplete ? ".partial" : "";
                 Comparison.Save(report, stem + ".json" + partial);
                 AtomicFile.WriteAllText(stem + ".md" + partial, Comparison.Markdown(report));
-                if (partial.Length > 0) File.Move(stem + ".runs.json", stem + ".runs.json.partial", overwrite: true);
-                else foreach (var stale in new[] { ".json.partial", ".md.partial" }) File.Delete(stem + stale);
+                if (!incomplete) foreach (var stale in new[] { ".json.partial", ".md.partial" }) File.Delete(stem + stale);
                 Print(report);
-                if (partial.Length > 0) Console.WriteLine($"incomplete: not yet run: {string.Join("; ", report.Missing!)}");
+                if (incomplete) Console.WriteLine($"incomplete: not yet run: {string.Join("; ", report.Missing!)}");
+                if (report.NotRun is { Count: > 0 } notRun) Console.WriteLine($"not run on {d}: {string.Join("; ", notRun)}");
                 Console.WriteLine($"wrote {stem}.json{partial}, {stem}.md{partial} and {stem}.runs.json{partial}");
             }
             if (prof == "quick") Console.WriteLine("quick profile: a smoke test of the pipeline, not a comparison to draw conclusions from. Use --profile full.");

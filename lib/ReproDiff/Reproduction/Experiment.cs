@@ -103,6 +103,12 @@ public abstract class Study
     /// </summary>
     public virtual Func<Evaluator.TopLists, TestAnalysis>? Analysis(object data, EvaluationProtocol protocol) => null;
 
+    /// <summary>
+    /// Why the study leaves this model out on this dataset by default (null: it runs it). A skipped model is not among a
+    /// command's default models and a complete study does not need it; naming it explicitly still runs it.
+    /// </summary>
+    public virtual string? Skipped(string model, string dataset) => null;
+
     /// <summary>Throws a <see cref="ReproDiffException"/> naming the option unless the study can build this model (a study may accept variants).</summary>
     public virtual void CheckModel(string model)
     {
@@ -115,13 +121,16 @@ public abstract class Study
 /// A run is resumable: after every seed the result so far is written to <c>&lt;out&gt;.partial</c> (JSON, named so that no <c>*.json</c> glob of finished results picks it up); a later run with
 /// <c>resume</c> reuses every finished seed whose dataset, model, seed, profile and budget match, and each unfinished seed
 /// continues from its last epoch checkpoint (<c>&lt;out&gt;.checkpoints/</c>); the finished seeds of the earlier run that this one does
-/// not ask for (another model or seed) are kept, so a study grows by one command per model or seed. The final file replaces the output atomically.
+/// not ask for (another model or seed) are kept, so a study grows by one command per model or seed. The final file replaces the output atomically,
+/// unless the caller's <c>complete</c> condition says the study still lacks runs (the comparison's missing models and seeds): then the result
+/// stays under the <c>.partial</c> name, resumable, and no final file is written.
 /// </summary>
 public static class Experiment
 {
     public static ReproductionResult Run(Study study, IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
         IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
-        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false, Precision precision = Precision.Fp32)
+        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false, Precision precision = Precision.Fp32,
+        Func<ReproductionResult, bool>? complete = null)
     {
         foreach (var m in models) study.CheckModel(m);
         foreach (var d in datasets) if (!study.Datasets.Contains(d)) throw new ReproDiffException($"--dataset {d}: {study.Paper} runs {string.Join(", ", study.Datasets)}.");
@@ -164,8 +173,12 @@ public static class Experiment
         var result = Result();
         if (output is not null)
         {
-            ReproductionJson.Save(result, output);
-            File.Delete(partial!);
+            if (complete?.Invoke(result) ?? true)
+            {
+                ReproductionJson.Save(result, output);
+                File.Delete(partial!);
+            }
+            else ReproductionJson.Save(result, partial!);
             var checkpoints = output + ".checkpoints";
             if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
         }

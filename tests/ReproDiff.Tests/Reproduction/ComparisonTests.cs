@@ -125,6 +125,30 @@ public class ComparisonTests
     }
 
     [Fact]
+    public void AModelTheStudySkipsOnADatasetIsNeitherMissingNorRunByDefault()
+    {
+        var study = Comparison.NextItem;
+        Assert.Equal(study.Models, Comparison.DefaultModels(study, "diffurec-toys"));
+        Assert.Equal(study.Models.Where(m => m != "DiffuRec"), Comparison.DefaultModels(study, "s3rec-sports"));
+        Assert.NotNull(study.Skipped("DiffuRec", "s3rec-yelp"));
+        Assert.Null(study.Skipped("SeqDiffRec", "s3rec-yelp"));
+
+        ReproductionResult On(string dataset, IEnumerable<string> models) =>
+            new(EnvironmentReport.Capture(), "test", "full", [], [.. models.SelectMany(m => new[] { 1, 2 }.Select(seed => Run(m, seed, [0.1, 0.2]) with { Dataset = dataset }))]);
+        var withoutDiffuRec = study.Models.Where(m => m != "DiffuRec").ToList();
+        Assert.Empty(Comparison.Missing(On("s3rec-sports", withoutDiffuRec), "s3rec-sports", study));
+        Assert.Equal(new[] { "DiffuRec seeds 1, 2" }, Comparison.Missing(On("diffurec-toys", withoutDiffuRec), "diffurec-toys", study));
+        var notRun = Comparison.NotRun(On("s3rec-sports", withoutDiffuRec), "s3rec-sports", study);
+        Assert.StartsWith("DiffuRec: ", Assert.Single(notRun));
+        Assert.Empty(Comparison.NotRun(On("s3rec-sports", study.Models), "s3rec-sports", study));   // run anyway: a row, not a note
+
+        var report = Comparison.Summarise(new ReproductionResult(EnvironmentReport.Capture(), "test", "full", [], [Run("A", 1, [0.1, 0.2])]), "user-item", "d", Comparison.UserItem);
+        Assert.Null(report.NotRun);
+        Assert.DoesNotContain("not_run", System.Text.Json.JsonSerializer.Serialize(report, ReproductionJson.Options));
+        Assert.Contains("**Not run on this dataset:** DiffuRec: too slow", Comparison.Markdown(report with { NotRun = ["DiffuRec: too slow"] }));
+    }
+
+    [Fact]
     public void ProbeMeasuresAreGroupedPerRowAndProbe()
     {
         SeedRun Probed(int seed, double jaccard)

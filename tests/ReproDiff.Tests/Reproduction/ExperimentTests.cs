@@ -136,6 +136,24 @@ public class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void A_study_its_caller_calls_incomplete_stays_under_the_partial_name()
+    {
+        var output = Path.Combine(folder, "incomplete.json");
+        var first = Experiment.Run(new FakeStudy(), ["A"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", output: output,
+            complete: r => r.Runs.Any(x => x.Model == "B"));
+        Assert.Single(first.Runs);
+        Assert.False(File.Exists(output), "no final file while the caller says the study lacks runs");
+        Assert.Single(ReproductionJson.Load(output + ".partial").Runs);
+
+        var rest = new FakeStudy();
+        Experiment.Run(rest, ["B"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", output: output, resume: true,
+            complete: r => r.Runs.Any(x => x.Model == "B"));
+        Assert.Equal([("B", 1)], rest.Fits);                                                  // A's seed resumed from the partial file
+        Assert.Equal(2, ReproductionJson.Load(output).Runs.Count);
+        Assert.False(File.Exists(output + ".partial"), "the partial file goes once the study is complete");
+    }
+
+    [Fact]
     public void Resuming_with_fewer_models_or_other_seeds_extends_the_earlier_study()
     {
         var output = Path.Combine(folder, "grow.json");
