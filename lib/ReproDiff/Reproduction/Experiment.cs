@@ -256,7 +256,12 @@ public static class Experiment
         return all;
     }
 
-    /// <summary>The finished seeds of an earlier run of the same profile, budget and precision (the partial file first, then the output).</summary>
+    static string Budget(double? minutes) => minutes is { } m ? FormattableString.Invariant($"a budget of {m} min") : "no budget";
+
+    /// <summary>
+    /// The finished seeds of an earlier run (the partial file first, then the output). A full-profile file's profile, budget
+    /// and precision must be this run's: otherwise resuming would drop its runs, and the command refuses before any work.
+    /// </summary>
     static Dictionary<(string, string, int), SeedRun> Finished(string partial, string output, string profile, TimeSpan? budget, Precision precision)
     {
         var found = new Dictionary<(string, string, int), SeedRun>();
@@ -264,9 +269,20 @@ public static class Experiment
         {
             if (!File.Exists(path)) continue;
             var earlier = ReproductionJson.Load(path);
-            if (earlier.Profile != profile) continue;
+            // Every finished run of a full-profile file is reused or kept, or the command refuses: the final file replaces the old
+            // one, so a run skipped here would be lost (a resume that forgot --budget-minutes once overwrote a comparison's runs).
+            // Quick-profile runs are smoke tests: another profile or budget replaces them.
+            if (earlier.Profile != profile)
+            {
+                if (earlier.Profile == "full" && earlier.Runs.Count > 0)
+                    throw new ReproDiffException($"{path}: holds full-profile runs; resuming it with --profile {profile} would drop them. Use --profile full or write to another file.");
+                continue;
+            }
             if (earlier.Runs.FirstOrDefault(r => (r.Precision ?? "fp32") != precision.Name()) is { } other)
                 throw new ReproDiffException($"{path}: holds {other.Precision ?? "fp32"} runs; resuming it with --precision {precision.Name()} would mix precisions in one study. Write to another file.");
+            if (profile == "full" && earlier.Runs.FirstOrDefault(r => r.Results is not null && r.Budget != budget?.TotalMinutes) is { } unlike)
+                throw new ReproDiffException($"{path}: holds runs with {Budget(unlike.Budget)} ({unlike.Model} seed {unlike.Seed}); resuming it with {Budget(budget?.TotalMinutes)} " +
+                    $"would drop them. Give {(unlike.Budget is { } b ? $"--budget-minutes {b.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "no --budget-minutes")} or write to another file.");
             foreach (var r in earlier.Runs.Where(r => r.Results is not null && r.Budget == budget?.TotalMinutes))
                 found.TryAdd((r.Dataset, r.Model, r.Seed), r);
         }

@@ -127,9 +127,6 @@ public class ExperimentTests : IDisposable
         var again = new FakeStudy();
         Run(again, [1, 2], output, resume: true);                             // everything reused from the output itself
         Assert.Empty(again.Fits);
-        var quick = new FakeStudy();
-        Run(quick, [1], output, resume: true, profile: "quick");               // another profile reuses nothing
-        Assert.Equal(2, quick.Fits.Count);
         var fresh = new FakeStudy();
         Run(fresh, [1, 2], Path.Combine(folder, "other.json"));
         Assert.Equal(4, fresh.Fits.Count);
@@ -151,6 +148,36 @@ public class ExperimentTests : IDisposable
         Assert.Equal([("B", 1)], rest.Fits);                                                  // A's seed resumed from the partial file
         Assert.Equal(2, ReproductionJson.Load(output).Runs.Count);
         Assert.False(File.Exists(output + ".partial"), "the partial file goes once the study is complete");
+    }
+
+    [Fact]
+    public void Resuming_with_another_profile_or_budget_is_refused_and_the_earlier_runs_are_untouched()
+    {
+        var output = Path.Combine(folder, "budgeted.json");
+        Run(new FakeStudy(), [1], output, budget: TimeSpan.FromMinutes(30));
+        var before = File.ReadAllText(output);
+        foreach (var (profile, budget, says) in new (string, TimeSpan?, string)[]
+                 {
+                     ("full", null, "holds runs with a budget of 30 min (A seed 1); resuming it with no budget would drop them. Give --budget-minutes 30"),
+                     ("full", TimeSpan.FromMinutes(10), "resuming it with a budget of 10 min would drop them"),
+                     ("quick", TimeSpan.FromMinutes(30), "holds full-profile runs; resuming it with --profile quick would drop them"),
+                 })
+        {
+            var study = new FakeStudy();
+            var e = Assert.Throws<ReproDiffException>(() => Run(study, [2], output, resume: true, profile: profile, budget: budget));
+            Assert.Contains(says, e.Message);
+            Assert.Empty(study.Fits);                                                         // refused before any training
+            Assert.Equal(before, File.ReadAllText(output));
+        }
+        var quickFile = Path.Combine(folder, "quick.json");
+        Run(new FakeStudy(), [1], quickFile, profile: "quick");
+        var full = new FakeStudy();
+        Run(full, [1], quickFile, resume: true);                                               // quick runs are smoke tests: replaced
+        Assert.Equal(2, full.Fits.Count);
+        Assert.Equal("full", ReproductionJson.Load(quickFile).Profile);
+        var same = new FakeStudy();
+        Assert.Equal(4, Run(same, [2], output, resume: true, budget: TimeSpan.FromMinutes(30)).Runs.Count);   // the same budget extends it
+        Assert.Equal(2, same.Fits.Count);
     }
 
     [Fact]
