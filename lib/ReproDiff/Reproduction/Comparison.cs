@@ -114,7 +114,7 @@ public static class Comparison
 
         /// <summary>
         /// Issue 14 asks for Sports and Yelp only with the models whose seeds fit a session. DiffuRec's do not: on Beauty and
-        /// Toys one budgeted seed with its 32-step test and probes takes about an hour on 2 CPU cores (67 and 55 minutes, papers/comparison/README.md),
+        /// Toys one budgeted seed with its 32-step test and probes takes about an hour on 2 CPU cores (65 and 54 minutes, papers/comparison/README.md),
         /// and Sports and Yelp are larger (1.4–2.1 times their training prefixes, 1.5–1.7 times their items).
         /// </summary>
         public override string? Skipped(string model, string dataset) => model == "DiffuRec" && dataset is "s3rec-sports" or "s3rec-yelp"
