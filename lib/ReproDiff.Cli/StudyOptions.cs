@@ -11,7 +11,7 @@ sealed class StudyOptions
     public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
     public readonly Option<double?> Budget = new("--budget-minutes") { Description = "Cap each seed's training time; the JSON records the stop reason and its cells say 'not converged' (budgeted)." };
     public readonly Option<string> Precision = new("--precision") { Description = "fp32, or bf16 mixed precision for training (CPUs with AVX512-BF16 or AMX, or CUDA); results go to files marked bf16.", DefaultValueFactory = _ => "fp32" };
-    public readonly Option<bool> Resume = new("--resume") { Description = "Continue an interrupted run, or extend a finished one, into the same output: finished seeds are reused, an unfinished seed continues from its last checkpoint, and the earlier seeds of models or seeds not named here are kept." };
+    public readonly Option<bool> Resume = new("--resume") { Description = "Continue an interrupted run, or extend a finished one, into the same output, with the same --profile and --budget-minutes (full-profile results of others are refused, not dropped): finished seeds are reused, an unfinished seed continues from its last checkpoint, and the earlier seeds of models or seeds not named here are kept." };
 
     public StudyOptions() => Profile.AcceptOnlyFromAmong("quick", "full");
 

@@ -119,7 +119,8 @@ public abstract class Study
 /// <summary>
 /// The one experiment loop (issue 14): datasets × models × seeds → fit → test under every protocol → cells with verdicts.
 /// A run is resumable: after every seed the result so far is written to <c>&lt;out&gt;.partial</c> (JSON, named so that no <c>*.json</c> glob of finished results picks it up); a later run with
-/// <c>resume</c> reuses every finished seed whose dataset, model, seed, profile and budget match, and each unfinished seed
+/// <c>resume</c> reuses every finished seed whose dataset, model, seed, profile and budget match (a full-profile file of another
+/// profile or budget is refused, never dropped), and each unfinished seed
 /// continues from its last epoch checkpoint (<c>&lt;out&gt;.checkpoints/</c>); the finished seeds of the earlier run that this one does
 /// not ask for (another model or seed) are kept, so a study grows by one command per model or seed. The final file replaces the output atomically,
 /// unless the caller's <c>complete</c> condition says the study still lacks runs (the comparison's missing models and seeds): then the result
