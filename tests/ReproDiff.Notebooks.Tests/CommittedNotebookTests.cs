@@ -292,6 +292,16 @@ public partial class CommittedNotebookTests
             Assert.InRange(r.Number("next_diffurec_ndcg@10") / r.Number("next_mostpopular_ndcg@10"), 0.8, 1.25);
             Assert.True(r.Number("next_best_diffusion_ndcg@10") < 0.5 * r.Number("next_sasrec_ndcg@10"));
             Assert.InRange(r.Number("next_epoch_ratio_diffurec_over_sasrec"), 15, 25);               // "about 20"
+            // Section 7.1's reading of Toys: the order of Beauty again; SASRec's seed interval wide (one seed stopped early)
+            Assert.Equal("GRU4Rec", r.Text("toys_best_model"));
+            Assert.InRange(r.Number("toys_gru4rec_ndcg@10") / r.Number("toys_mostpopular_ndcg@10"), 5.5, 7);         // "about six times"
+            Assert.InRange(r.Number("toys_sasrec_ndcg@10") / r.Number("toys_mostpopular_ndcg@10"), 2.7, 3.7);        // "about three times"
+            Assert.True(r.Number("toys_sasrec_seed_half_width") > 0.5 * r.Number("toys_sasrec_ndcg@10"));
+            Assert.Equal("False", r.Text("toys_diffurec_vs_mostpopular_separated"));                                    // "not separated from it over users"
+            Assert.InRange(r.Number("toys_diffurec_ndcg@10") / r.Number("toys_mostpopular_ndcg@10"), 0.7, 0.9);      // "about a fifth below"
+            Assert.True(r.Number("toys_sasrec_fewest_epochs") < 20 && r.Number("toys_sasrec_lowest_over_next_seed_ndcg@10") < 0.5);    // "less than half of the others"
+            Assert.True(r.Number("toys_seqdiffrec_ndcg@10") < r.Number("toys_mostpopular_ndcg@10") && r.Text("toys_seqdiffrec_vs_mostpopular_separated") == "True");
+            Assert.True(r.Number("toys_seqdiffrec_one_step_k_4_ndcg@10") < r.Number("toys_mostpopular_ndcg@10") && r.Text("toys_seqdiffrec_one_step_k_4_vs_mostpopular_separated") == "True");
         },
     };
 

@@ -29,7 +29,10 @@ public static class RepositoryLocator
         return sha is { Length: 40 } && sha.All(Uri.IsHexDigit) ? sha : null;
     }
 
-    /// <summary>The commit HEAD points at, read from .git (loose or packed refs); null outside a git checkout.</summary>
+    /// <summary>
+    /// The commit HEAD points at, read from .git (loose or packed refs); null outside a git checkout. In a linked worktree
+    /// .git is a file "gitdir: &lt;path&gt;", whose folder holds HEAD and a "commondir" file naming the folder with the refs.
+    /// </summary>
     public static string? GitCommit(string? root = null)
     {
         root ??= FindRoot();
@@ -37,14 +40,16 @@ public static class RepositoryLocator
         var git = Path.Combine(root, ".git");
         try
         {
-            if (File.Exists(git)) // worktree: "gitdir: <path>"
+            if (File.Exists(git))
                 git = Path.GetFullPath(File.ReadAllText(git).Trim()["gitdir:".Length..].Trim(), root);
+            var commonFile = Path.Combine(git, "commondir");
+            var common = File.Exists(commonFile) ? Path.GetFullPath(File.ReadAllText(commonFile).Trim(), git) : git;
             var head = File.ReadAllText(Path.Combine(git, "HEAD")).Trim();
             if (!head.StartsWith("ref:", StringComparison.Ordinal)) return head;
             var name = head[4..].Trim();
-            var loose = Path.Combine(git, name);
+            var loose = Path.Combine(common, name);
             if (File.Exists(loose)) return File.ReadAllText(loose).Trim();
-            var packed = Path.Combine(git, "packed-refs");
+            var packed = Path.Combine(common, "packed-refs");
             if (File.Exists(packed))
                 foreach (var line in File.ReadLines(packed))
                     if (line.EndsWith(" " + name, StringComparison.Ordinal)) return line[..40];

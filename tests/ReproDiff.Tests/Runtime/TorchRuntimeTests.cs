@@ -96,4 +96,27 @@ public class TorchRuntimeTests
         Assert.Equal(head, RepositoryLocator.BuildCommit());
         Assert.Equal(head, EnvironmentReport.Capture().GitCommit);
     }
+
+    [Fact]
+    public void TheCommitOfALinkedWorktreeIsReadFromTheCommonRefs()
+    {
+        // git worktree's layout: <wt>/.git is a file naming <main>/.git/worktrees/<wt>, which holds HEAD and "commondir";
+        // the branch's ref sits in <main>/.git, loose or packed
+        var dir = Directory.CreateTempSubdirectory("reprodiff-worktree-").FullName;
+        try
+        {
+            var gitdir = Directory.CreateDirectory(Path.Combine(dir, "main", ".git", "worktrees", "wt")).FullName;
+            var wt = Directory.CreateDirectory(Path.Combine(dir, "wt")).FullName;
+            File.WriteAllText(Path.Combine(wt, ".git"), "gitdir: ../main/.git/worktrees/wt\n");
+            File.WriteAllText(Path.Combine(gitdir, "HEAD"), "ref: refs/heads/topic\n");
+            File.WriteAllText(Path.Combine(gitdir, "commondir"), "../..\n");
+            const string packed = "0123456789abcdef0123456789abcdef01234567", loose = "89abcdef0123456789abcdef0123456789abcdef";
+            File.WriteAllText(Path.Combine(dir, "main", ".git", "packed-refs"), $"# pack-refs with: peeled fully-peeled sorted\n{packed} refs/heads/topic\n");
+            Assert.Equal(packed, RepositoryLocator.GitCommit(wt));
+            Directory.CreateDirectory(Path.Combine(dir, "main", ".git", "refs", "heads"));
+            File.WriteAllText(Path.Combine(dir, "main", ".git", "refs", "heads", "topic"), loose + "\n");
+            Assert.Equal(loose, RepositoryLocator.GitCommit(wt));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
