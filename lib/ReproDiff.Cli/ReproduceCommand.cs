@@ -17,8 +17,15 @@ static class ReproduceCommand
         var dataset = new Option<string[]>("--dataset") { Description = "Datasets (default: all the paper's datasets here).", AllowMultipleArgumentsPerToken = true };
         var output = new Option<string?>("--out") { Description = "JSON file to write (default: artifacts/reproduce/<paper>-<profile>.json, <paper>-<profile>-bf16.json for bf16)." };
         var strict = new Option<bool>("--fail-unless-reproduced") { Description = "Exit 1 when a cell with a reported value is not 'reproduced' (for CI)." };
+        var import = new Option<string[]>("--import")
+        {
+            Description = "Runs files of another study whose runs of these models are this paper's own (du2023 takes the next-item comparison's): " +
+                          "a seed found there with the same dataset, profile, budget and precision is taken instead of trained, marked with its file; " +
+                          "its tests under protocols that study does not run are absent.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var study = new StudyOptions();
-        var cmd = new Command("reproduce", "Train and evaluate a paper's models and write the reported-versus-ours JSON.") { paper, model, dataset, output, strict };
+        var cmd = new Command("reproduce", "Train and evaluate a paper's models and write the reported-versus-ours JSON.") { paper, model, dataset, output, strict, import };
         study.AddTo(cmd);
         cmd.SetAction((parse, cancel) =>
         {
@@ -38,7 +45,8 @@ static class ReproduceCommand
             var command = "reprodiff reproduce " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1).SkipWhile(a => a != "reproduce").Skip(1));
             var log = new Runtime.SyncProgress<string>(line => Console.Error.WriteLine(line));
             var path = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(Runtime.RepositoryLocator.FindRoot() ?? ".", "artifacts", "reproduce", StudyOptions.Stem($"{id}-{prof}", precision) + ".json"));
-            var result = Experiment.Run(declared, models, datasets, prof, seedList, root, device, command, log, cancel, budget, path, resume, precision);
+            var result = Experiment.Run(declared, models, datasets, prof, seedList, root, device, command, log, cancel, budget, path, resume, precision,
+                imports: parse.GetValue(import) ?? []);
 
             var t = new Table().Border(TableBorder.Simple);
             foreach (var h in new[] { "dataset", "model", "protocol", "metric", "reported", "ours (mean ± std)", "verdict" }) t.AddColumn(h);

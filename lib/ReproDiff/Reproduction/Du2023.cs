@@ -86,6 +86,12 @@ public static class Du2023
         public override TrainingOptions Training(string model, string profile, TimeSpan? budget) => Du2023.Training(model, profile, budget);
         public override Reference? Find(string model, string dataset, EvaluationProtocol protocol, string metric, int k) => null;
         public override string NoReference(EvaluationProtocol protocol) => "none (the paper published no numbers)";
+        /// <summary>
+        /// The next-item comparison builds and trains du2023's models through this study (its Create and Training delegate
+        /// here) and validates on <see cref="Protocol"/>: its runs are this study's, tested under du2023's protocol only
+        /// (DiffuRec's official protocol is notebook 03's). Importing them saves re-training DiffuRec's budgeted seeds.
+        /// </summary>
+        public override bool Imports(string paper, string model) => paper == Comparison.NextItem.Paper && Du2023.Models.Contains(model);
     }
 
     /// <summary>

@@ -109,6 +109,14 @@ public abstract class Study
     /// </summary>
     public virtual string? Skipped(string model, string dataset) => null;
 
+    /// <summary>
+    /// Whether a finished run of <paramref name="model"/> by the study <paramref name="paper"/> is this study's own run of it: built,
+    /// trained and validated by the same code (a study that delegates to this one), so that the same dataset, seed, profile,
+    /// budget and precision give the same run and <c>--import</c> may take it instead of training again. Its tests under
+    /// protocols that study does not run are absent, so those cells average fewer seeds or none.
+    /// </summary>
+    public virtual bool Imports(string paper, string model) => false;
+
     /// <summary>Throws a <see cref="ReproDiffException"/> naming the option unless the study can build this model (a study may accept variants).</summary>
     public virtual void CheckModel(string model)
     {
@@ -124,14 +132,15 @@ public abstract class Study
 /// continues from its last epoch checkpoint (<c>&lt;out&gt;.checkpoints/</c>); the finished seeds of the earlier run that this one does
 /// not ask for (another model or seed) are kept, so a study grows by one command per model or seed. The final file replaces the output atomically,
 /// unless the caller's <c>complete</c> condition says the study still lacks runs (the comparison's missing models and seeds): then the result
-/// stays under the <c>.partial</c> name, resumable, and no final file is written.
+/// stays under the <c>.partial</c> name, resumable, and no final file is written. A seed that another study's file already holds,
+/// trained by the same code (<see cref="Study.Imports"/>), is taken from it instead of trained (<c>imports</c>, marked with the file).
 /// </summary>
 public static class Experiment
 {
     public static ReproductionResult Run(Study study, IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
         IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
         CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false, Precision precision = Precision.Fp32,
-        Func<ReproductionResult, bool>? complete = null)
+        Func<ReproductionResult, bool>? complete = null, IReadOnlyList<string>? imports = null)
     {
         foreach (var m in models) study.CheckModel(m);
         foreach (var d in datasets) if (!study.Datasets.Contains(d)) throw new ReproDiffException($"--dataset {d}: {study.Paper} runs {string.Join(", ", study.Datasets)}.");
@@ -143,6 +152,7 @@ public static class Experiment
         var environment = EnvironmentReport.Capture(); // at the start: the commit and settings that actually ran
         var partial = output is null ? null : output + ".partial";
         var done = resume && output is not null ? Finished(partial!, output, profile, budget, precision) : [];
+        var offered = Imported(study, imports ?? [], models, profile, budget, precision);
         var runs = new List<SeedRun>();
         // Resuming extends the earlier study: its finished seeds of models or seeds this command does not name are kept.
         var kept = done.Values.Where(r => datasets.Contains(r.Dataset) && !(models.Contains(r.Model) && seeds.Contains(r.Seed))).ToList();
@@ -163,6 +173,13 @@ public static class Experiment
                     {
                         runs.Add(previous);
                         progress?.Report($"{model} {dataset} seed {seed}: reused from the earlier run ({previous.Commit ?? "commit unknown"})");
+                        continue;
+                    }
+                    if (offered.TryGetValue((dataset, model, seed), out var copy))
+                    {
+                        runs.Add(copy);
+                        progress?.Report($"{model} {dataset} seed {seed}: imported from {copy.ImportedFrom} ({copy.Commit ?? "commit unknown"})");
+                        if (partial is not null) ReproductionJson.Save(Result(), partial);
                         continue;
                     }
                     data ??= study.Load(root, dataset, profile);
@@ -291,9 +308,42 @@ public static class Experiment
     }
 
     /// <summary>
+    /// The runs that other studies' files (<c>--import</c>) offer for this one: of the models this study imports from theirs
+    /// (<see cref="Study.Imports"/>), with this run's profile, budget and precision, each marked with its file. Their per-user
+    /// values and measures stay in their own file (this study's runs have none). A file this study takes nothing from is refused.
+    /// </summary>
+    static Dictionary<(string, string, int), SeedRun> Imported(Study study, IReadOnlyList<string> files, IReadOnlyList<string> models, string profile,
+        TimeSpan? budget, Precision precision)
+    {
+        var found = new Dictionary<(string, string, int), SeedRun>();
+        var root = RepositoryLocator.FindRoot();
+        foreach (var file in files)
+        {
+            var path = Path.GetFullPath(file);
+            if (!File.Exists(path)) throw new ReproDiffException($"--import {file}: file not found.");
+            var other = ReproductionJson.Load(path);
+            var paper = other.Cells.FirstOrDefault()?.Paper;
+            if (paper is null || !models.Any(m => study.Imports(paper, m)))
+                throw new ReproDiffException($"--import {file}: {study.Paper} takes no runs of {string.Join(", ", models)} from {paper ?? "a file without cells"} " +
+                    "(another study builds or trains them differently).");
+            if (other.Profile != profile)
+                throw new ReproDiffException($"--import {file}: holds {other.Profile}-profile runs; this run is --profile {profile}.");
+            var name = root is not null && path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? Path.GetRelativePath(root, path) : path;
+            foreach (var r in other.Runs.Where(r => r.Results is not null && models.Contains(r.Model) && study.Imports(paper, r.Model)
+                                                 && r.Budget == budget?.TotalMinutes && (r.Precision ?? "fp32") == precision.Name()))
+                found.TryAdd((r.Dataset, r.Model, r.Seed), r with
+                {
+                    Results = [.. r.Results!.Select(t => t with { PerUser = null, Measures = null })],
+                    ImportedFrom = name.Replace(Path.DirectorySeparatorChar, '/'),
+                });
+        }
+        return found;
+    }
+
+    /// <summary>
     /// The cells of the runs so far: per dataset, row (model or inference variant), protocol, metric and K, the mean and
-    /// standard deviation over seeds, the paper's value and the verdict. A row with a seed stopped by the time budget is
-    /// labelled "not converged" beside its numeric verdict.
+    /// standard deviation over the seeds tested under that protocol (an imported run has only its own study's protocols), the
+    /// paper's value and the verdict. A row with a seed stopped by the time budget is labelled "not converged" beside its numeric verdict.
     /// </summary>
     public static List<ReproducedCell> Cells(Study study, IReadOnlyList<SeedRun> runs, string profile)
     {
@@ -302,14 +352,17 @@ public static class Experiment
             foreach (var byModel in byDataset.GroupBy(r => r.Model))
             {
                 var seedRuns = byModel.ToList();
-                var seeds = seedRuns.Select(r => r.Seed).ToList();
                 var budgeted = seedRuns.Any(r => r.StopReason.StartsWith("time budget", StringComparison.Ordinal));
                 var rows = seedRuns[0].Results!.Select(t => t.Model).Distinct().ToList();
                 foreach (var row in rows)
                     foreach (var protocol in study.Protocols)
+                    {
+                        var tested = seedRuns.Where(r => r.Results!.Any(t => t.Model == row && t.Protocol == protocol.Name)).ToList();
+                        if (tested.Count == 0) continue;
+                        var seeds = tested.Select(r => r.Seed).ToList();
                         foreach (var (metric, k) in study.Cells(protocol))
                         {
-                            var values = seedRuns.Select(r => r.Results!.Single(t => t.Model == row && t.Protocol == protocol.Name).Metrics[$"{metric}@{k}"]).ToList();
+                            var values = tested.Select(r => r.Results!.Single(t => t.Model == row && t.Protocol == protocol.Name).Metrics[$"{metric}@{k}"]).ToList();
                             var (mean, std) = ResultRow.MeanStd(values);
                             var reference = study.Find(row, byDataset.Key, protocol, metric, k);
                             var result = new ResultRow(study.Paper, reference?.Table ?? "", byDataset.Key, row, metric, k, reference?.Value, mean, std, seeds, protocol.Name);
@@ -318,6 +371,7 @@ public static class Experiment
                             cells.Add(new ReproducedCell(study.Paper, reference?.Value is null ? study.NoReference(protocol) : reference.Table, byDataset.Key, row, metric, k,
                                 reference?.Value, Math.Round(mean, 4), Math.Round(std, 4), seeds, protocol.ToString(), verdict, values));
                         }
+                    }
             }
         return cells;
     }

@@ -35,6 +35,9 @@ public sealed record SeedRun(string Model, string Dataset, int Seed, int Epochs,
     /// <summary>"bf16" when trained with bf16 mixed precision (<see cref="Runtime.MixedPrecision"/>); absent for fp32 (so fp32 files read as before).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Precision { get; init; }
+    /// <summary>The file of another study this run was taken from (<c>reproduce --import</c>, <see cref="Study.Imports"/>); absent for a run this study trained.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ImportedFrom { get; init; }
 }
 
 /// <summary>

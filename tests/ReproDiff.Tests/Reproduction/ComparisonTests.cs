@@ -125,6 +125,24 @@ public class ComparisonTests
     }
 
     [Fact]
+    public void Du2023ImportsTheNextItemComparisonsRunsOfItsModelsWhichTrainAndValidateAlike()
+    {
+        // the grounds of the import: same training rule for every profile and budget, same validation protocol
+        Assert.Same(Du2023.Protocol, Comparison.NextItem.Protocols[0]);
+        Assert.Same(Du2023.Protocol, Du2023.Study.Protocols[0]);
+        foreach (var model in Du2023.Models)
+        {
+            Assert.True(Du2023.Study.Imports(Comparison.NextItem.Paper, model), model);
+            foreach (var profile in new[] { "quick", "full" })
+                foreach (var budget in new TimeSpan?[] { null, TimeSpan.FromMinutes(30) })
+                    Assert.Equal(Du2023.Study.Training(model, profile, budget), Comparison.NextItem.Training(model, profile, budget));
+        }
+        Assert.False(Du2023.Study.Imports(Comparison.NextItem.Paper, "MostPopular"));              // not a du2023 model
+        Assert.False(Du2023.Study.Imports(Comparison.UserItem.Paper, "DiffuRec"));
+        Assert.False(Comparison.NextItem.Imports(Du2023.Paper, "DiffuRec"));                        // one way: du2023 tests more protocols
+    }
+
+    [Fact]
     public void AModelTheStudySkipsOnADatasetIsNeitherMissingNorRunByDefault()
     {
         var study = Comparison.NextItem;

@@ -24,10 +24,16 @@ public class ExperimentTests : IDisposable
             lists => new TestAnalysis(new Dictionary<string, double[]>(), new Dictionary<string, double> { ["Users"] = lists.ByUser.Count });
         static readonly EvaluationProtocol P1 = EvaluationProtocol.Standard with { Name = "p1", Metrics = ["HR"], Ks = [10] };
         static readonly EvaluationProtocol P2 = EvaluationProtocol.Standard with { Name = "p2", Metrics = ["HR"], Ks = [10] };
-        public override string Paper => "fake";
+        /// <summary>The study's name, and whether it tests under p1 alone (a study that runs fewer protocols).</summary>
+        public string Name = "fake";
+        public bool FirstProtocolOnly;
+        /// <summary>The study whose runs of A this one imports (none by default).</summary>
+        public string? ImportsFrom;
+        public override string Paper => Name;
+        public override bool Imports(string paper, string model) => paper == ImportsFrom && model == "A";
         public override IReadOnlyList<string> Models => ["A", "B"];
         public override IReadOnlyList<string> Datasets => ["d"];
-        public override IReadOnlyList<EvaluationProtocol> Protocols => [P1, P2];
+        public override IReadOnlyList<EvaluationProtocol> Protocols => FirstProtocolOnly ? [P1] : [P1, P2];
         public override IReadOnlyList<(string Metric, int K)> Cells(EvaluationProtocol protocol) => [("HR", 10)];
         public override IReadOnlyList<string> ProgressMetrics => ["HR@10"];
         public override object Load(DataRoot root, string dataset, string profile) => dataset;
@@ -193,6 +199,37 @@ public class ExperimentTests : IDisposable
         Assert.Equal(4, ReproductionJson.Load(output).Runs.Count);
         var plain = Experiment.Run(new FakeStudy(), ["B"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", output: Path.Combine(folder, "plain.json"));
         Assert.Single(plain.Runs);                                                            // without --resume only what was asked
+    }
+
+    [Fact]
+    public void Runs_of_a_study_that_trains_alike_are_imported_instead_of_trained()
+    {
+        var source = Path.Combine(folder, "other.runs.json");
+        var thirty = TimeSpan.FromMinutes(30);
+        Experiment.Run(new FakeStudy { Name = "other", FirstProtocolOnly = true, Analyse = true }, ["A", "B"], ["d"], "full", [1, 2], DataRoot.Resolve(folder), "cpu", "other",
+            output: source, budget: thirty);
+        var output = Path.Combine(folder, "importing.json");
+        var study = new FakeStudy { ImportsFrom = "other" };
+        var r = Experiment.Run(study, ["A", "B"], ["d"], "full", [1, 2, 3], DataRoot.Resolve(folder), "cpu", "test", output: output, budget: thirty, imports: [source]);
+        Assert.Equal([("A", 3), ("B", 1), ("B", 2), ("B", 3)], study.Fits);                 // A's seeds 1-2 taken, B never (not importable)
+        var taken = r.Runs.Where(x => x.ImportedFrom is not null).ToList();
+        Assert.Equal([("A", 1), ("A", 2)], taken.Select(x => (x.Model, x.Seed)).ToList());
+        Assert.All(taken, x => Assert.EndsWith("other.runs.json", x.ImportedFrom));
+        Assert.All(taken.SelectMany(x => x.Results!), t => Assert.True(t.PerUser is null && t.Measures is null));   // they stay in their own file
+        Assert.Equal([0.1, 0.2, 0.3], r.Cells.Single(c => c.Model == "A" && c.Protocol.StartsWith("p1")).PerSeed);
+        Assert.Equal([3], r.Cells.Single(c => c.Model == "A" && c.Protocol.StartsWith("p2")).Seeds); // the other study never tested under p2
+        Assert.Equal(2, ReproductionJson.Load(output).Runs.Count(x => x.ImportedFrom is not null));
+        // another budget takes nothing; a study that imports nothing from the file, or a missing file, is refused before any work
+        var unbudgeted = new FakeStudy { ImportsFrom = "other" };
+        Experiment.Run(unbudgeted, ["A"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", imports: [source]);
+        Assert.Equal([("A", 1)], unbudgeted.Fits);
+        foreach (var (refused, file, says) in new[] { (new FakeStudy(), source, "fake takes no runs of A, B from other"), (new FakeStudy { ImportsFrom = "other" }, Path.Combine(folder, "none.json"), "none.json: file not found") })
+        {
+            var e = Assert.Throws<ReproDiffException>(() => Experiment.Run(refused, ["A", "B"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", budget: thirty, imports: [file]));
+            Assert.Contains("--import", e.Message);
+            Assert.Contains(says, e.Message);
+            Assert.Empty(refused.Fits);
+        }
     }
 
     [Fact]
