@@ -120,6 +120,9 @@ public partial class CommittedNotebookTests
             Assert.True(r.Number("ablation_prediction_ndcg@10") > 2 * r.Number("ablation_printed_ndcg@10"));
             Assert.True(r.Number("ablation_tied_ndcg@10") > 1.5 * r.Number("ablation_printed_ndcg@10"));
             Assert.True(r.Number("ablation_uniform_ndcg@10") < 1.5 * r.Number("ablation_printed_ndcg@10"));
+            // whole-sequence noising (TargetOnly=false): no large change either way, far below the rounding term on f_θ
+            Assert.InRange(r.Number("ablation_whole_sequence_ndcg@10") / r.Number("ablation_printed_ndcg@10"), 0.5, 2);
+            Assert.True(r.Number("ablation_whole_sequence_ndcg@10") < 0.5 * r.Number("ablation_prediction_ndcg@10"));
             Assert.True(r.Number("ablation_prediction_ndcg@10") < 0.5 * r.Number("sasrec_same_split_ndcg@10"));
         },
         ["02-wang2023-diffrec.ipynb"] = r =>
