@@ -179,8 +179,7 @@ public static class Experiment
                     {
                         runs.Add(copy);
                         progress?.Report($"{model} {dataset} seed {seed}: imported from {copy.ImportedFrom} ({copy.Commit ?? "commit unknown"})");
-                        if (partial is not null) ReproductionJson.Save(Result(), partial);
-                        continue;
+                        continue; // instant and repeatable: the next trained seed's save (or the final one) writes it
                     }
                     data ??= study.Load(root, dataset, profile);
                     analyses ??= study.Protocols.ToDictionary(p => p, p => study.Analysis(data, p));
