@@ -305,6 +305,19 @@ public partial class CommittedNotebookTests
             Assert.True(r.Number("toys_sasrec_fewest_epochs") < 20 && r.Number("toys_sasrec_lowest_over_next_seed_ndcg@10") < 0.5);    // "less than half of the others"
             Assert.True(r.Number("toys_seqdiffrec_ndcg@10") < r.Number("toys_mostpopular_ndcg@10") && r.Text("toys_seqdiffrec_vs_mostpopular_separated") == "True");
             Assert.True(r.Number("toys_seqdiffrec_one_step_k_4_ndcg@10") < r.Number("toys_mostpopular_ndcg@10") && r.Text("toys_seqdiffrec_one_step_k_4_vs_mostpopular_separated") == "True");
+            // Section 7.1's reading of Sports: GRU4Rec first but only about a tenth above SASRec, still separated; SeqDiffRec at about half the floor
+            Assert.Equal("GRU4Rec", r.Text("sports_best_model"));
+            Assert.InRange(r.Number("sports_gru4rec_ndcg@10") / r.Number("sports_mostpopular_ndcg@10"), 2.6, 3.3);     // "about three times"
+            Assert.InRange(r.Number("sports_sasrec_ndcg@10") / r.Number("sports_mostpopular_ndcg@10"), 2.3, 2.9);      // "about 2.6 times"
+            Assert.InRange(r.Number("sports_gru4rec_ndcg@10") / r.Number("sports_sasrec_ndcg@10"), 1.02, 1.25);        // "about a tenth"
+            Assert.Equal("True", r.Text("sports_gru4rec_vs_sasrec_separated"));
+            Assert.True(r.Number("sports_gru4rec_ndcg@10") / r.Number("sports_mostpopular_ndcg@10") < 0.6 * r.Number("toys_gru4rec_ndcg@10") / r.Number("toys_mostpopular_ndcg@10"));
+            Assert.True(r.Number("sports_sasrec_seed_half_width") < 0.15 * r.Number("sports_sasrec_ndcg@10"));         // "agree closely"
+            foreach (var row in new[] { "seqdiffrec", "seqdiffrec_one_step_k_4" })
+            {
+                Assert.InRange(r.Number($"sports_{row}_ndcg@10") / r.Number("sports_mostpopular_ndcg@10"), 0.35, 0.65);  // "about half of most-popular"
+                Assert.Equal("True", r.Text($"sports_{row}_vs_mostpopular_separated"));
+            }
         },
     };
 
