@@ -124,6 +124,20 @@ public partial class CommittedNotebookTests
             Assert.InRange(r.Number("ablation_whole_sequence_ndcg@10") / r.Number("ablation_printed_ndcg@10"), 0.5, 2);
             Assert.True(r.Number("ablation_whole_sequence_ndcg@10") < 0.5 * r.Number("ablation_prediction_ndcg@10"));
             Assert.True(r.Number("ablation_prediction_ndcg@10") < 0.5 * r.Number("sasrec_same_split_ndcg@10"));
+            // Section 8.1's reading of the N ablation (one build, one seed each). The same build's N = 32 run is the control
+            // the whole-sequence bullet of Section 8 names: "the same"
+            Assert.InRange(r.Number("ablation_whole_sequence_ndcg@10") / r.Number("steps_linear_32_chain_ndcg@10"), 0.67, 1.5);
+            double[] linearChains = [r.Number("steps_linear_20_chain_ndcg@10"), r.Number("steps_linear_32_chain_ndcg@10"), r.Number("steps_linear_128_chain_ndcg@10")];
+            Assert.True(linearChains.Max() < 1.6 * linearChains.Min());                                                          // "no trend one seed can read"
+            Assert.True(r.Number("steps_linear_128_chain_ndcg@10") < 1.25 * r.Number("steps_linear_32_chain_ndcg@10"));        // "bought nothing"
+            Assert.True(r.Number("steps_linear_32_chain_seconds") > 1.3 * r.Number("steps_linear_20_chain_seconds"));          // "grows with N"
+            Assert.True(r.Number("steps_linear_128_chain_seconds") > 2 * r.Number("steps_linear_32_chain_seconds"));
+            Assert.True(r.Number("steps_cosine_8_chain_ndcg@10") > 1.4 * r.Number("steps_cosine_32_chain_ndcg@10"));          // "1.8 times"
+            Assert.True(linearChains.All(c => r.Number("steps_cosine_8_chain_ndcg@10") > c));                                   // "the highest of the table"
+            Assert.True(r.Number("steps_cosine_8_chain_seconds") < 0.5 * r.Number("steps_cosine_32_chain_seconds"));          // "a quarter of its latency"
+            foreach (var run in new[] { "linear_20", "linear_32", "linear_128", "cosine_8", "cosine_32" })                        // "one step matches the chain"
+                Assert.InRange(r.Number($"steps_{run}_one_step_ndcg@10") / r.Number($"steps_{run}_chain_ndcg@10"), 0.7, 2);
+            Assert.True(r.Number("steps_linear_128_one_step_ndcg@10") > r.Number("steps_linear_128_chain_ndcg@10"));
         },
         ["02-wang2023-diffrec.ipynb"] = r =>
         {
