@@ -325,6 +325,8 @@ public partial class CommittedNotebookTests
             Assert.InRange(r.Number("sports_sasrec_ndcg@10") / r.Number("sports_mostpopular_ndcg@10"), 2.3, 2.9);      // "about 2.6 times"
             Assert.InRange(r.Number("sports_gru4rec_ndcg@10") / r.Number("sports_sasrec_ndcg@10"), 1.02, 1.25);        // "about a tenth"
             Assert.Equal("True", r.Text("sports_gru4rec_vs_sasrec_separated"));
+            Assert.InRange(r.Number("sports_mostpopular_ndcg@10") / r.Number("next_mostpopular_ndcg@10"), 0.8, 1.25);         // "a floor about as low"
+            Assert.InRange(r.Number("sports_mostpopular_ndcg@10") / r.Number("toys_mostpopular_ndcg@10"), 0.8, 1.25);
             Assert.True(r.Number("sports_gru4rec_ndcg@10") / r.Number("sports_mostpopular_ndcg@10") < 0.6 * r.Number("toys_gru4rec_ndcg@10") / r.Number("toys_mostpopular_ndcg@10"));
             Assert.True(r.Number("sports_sasrec_seed_half_width") < 0.15 * r.Number("sports_sasrec_ndcg@10"));         // "agree closely"
             foreach (var row in new[] { "seqdiffrec", "seqdiffrec_one_step_k_4" })
