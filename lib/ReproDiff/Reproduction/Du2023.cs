@@ -53,8 +53,8 @@ public static class Du2023
 
     public static ReproductionResult Reproduce(IReadOnlyList<string> models, IReadOnlyList<string> datasets, string profile,
         IReadOnlyList<int> seeds, DataRoot root, string device, string command, IProgress<string>? progress = null,
-        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false) =>
-        Experiment.Run(Study, models, datasets, profile, seeds, root, device, command, progress, cancel, budget, output, resume);
+        CancellationToken cancel = default, TimeSpan? budget = null, string? output = null, bool resume = false, IReadOnlyList<string>? imports = null) =>
+        Experiment.Run(Study, models, datasets, profile, seeds, root, device, command, progress, cancel, budget, output, resume, imports: imports);
 
     public static readonly Study Study = new DuStudy();
 

@@ -110,10 +110,11 @@ public abstract class Study
     public virtual string? Skipped(string model, string dataset) => null;
 
     /// <summary>
-    /// Whether a finished run of <paramref name="model"/> by the study <paramref name="paper"/> is this study's own run of it: built,
+    /// Whether a finished run of <paramref name="model"/> by another study <paramref name="paper"/> is this study's own run of it: built,
     /// trained and validated by the same code (a study that delegates to this one), so that the same dataset, seed, profile,
     /// budget and precision give the same run and <c>--import</c> may take it instead of training again. Its tests under
-    /// protocols that study does not run are absent, so those cells average fewer seeds or none.
+    /// protocols that study does not run are absent, so those cells average fewer seeds or none. A study's own files need no
+    /// such declaration: their runs are always its own.
     /// </summary>
     public virtual bool Imports(string paper, string model) => false;
 
@@ -132,8 +133,9 @@ public abstract class Study
 /// continues from its last epoch checkpoint (<c>&lt;out&gt;.checkpoints/</c>); the finished seeds of the earlier run that this one does
 /// not ask for (another model or seed) are kept, so a study grows by one command per model or seed. The final file replaces the output atomically,
 /// unless the caller's <c>complete</c> condition says the study still lacks runs (the comparison's missing models and seeds): then the result
-/// stays under the <c>.partial</c> name, resumable, and no final file is written. A seed that another study's file already holds,
-/// trained by the same code (<see cref="Study.Imports"/>), is taken from it instead of trained (<c>imports</c>, marked with the file).
+/// stays under the <c>.partial</c> name, resumable, and no final file is written. A seed that a file of this study or of another
+/// study trained by the same code (<see cref="Study.Imports"/>) already holds is taken from it instead of trained (<c>imports</c>,
+/// marked with the file).
 /// </summary>
 public static class Experiment
 {
@@ -307,9 +309,11 @@ public static class Experiment
     }
 
     /// <summary>
-    /// The runs that other studies' files (<c>--import</c>) offer for this one: of the models this study imports from theirs
-    /// (<see cref="Study.Imports"/>), with this run's profile, budget and precision, each marked with its file. Their per-user
-    /// values and measures stay in their own file (this study's runs have none). A file this study takes nothing from is refused.
+    /// The runs that other files (<c>--import</c>) offer for this study: every run of this study's own earlier files (a
+    /// committed study that a notebook re-runs), and of other studies' files the models this study imports from theirs
+    /// (<see cref="Study.Imports"/>); only runs with this run's profile, budget and precision, each marked with the file that
+    /// trained it. Their per-user values and measures stay in their own file (this study's runs have none). A file this study
+    /// takes nothing from is refused.
     /// </summary>
     static Dictionary<(string, string, int), SeedRun> Imported(Study study, IReadOnlyList<string> files, IReadOnlyList<string> models, string profile,
         TimeSpan? budget, Precision precision)
@@ -322,18 +326,19 @@ public static class Experiment
             if (!File.Exists(path)) throw new ReproDiffException($"--import {file}: file not found.");
             var other = ReproductionJson.Load(path);
             var paper = other.Cells.FirstOrDefault()?.Paper;
-            if (paper is null || !models.Any(m => study.Imports(paper, m)))
+            bool Takes(string model) => paper == study.Paper || study.Imports(paper!, model);   // a study's own files are its own runs
+            if (paper is null || !models.Any(Takes))
                 throw new ReproDiffException($"--import {file}: {study.Paper} takes no runs of {string.Join(", ", models)} from {paper ?? "a file without cells"} " +
                     "(another study builds or trains them differently).");
             if (other.Profile != profile)
                 throw new ReproDiffException($"--import {file}: holds {other.Profile}-profile runs; this run is --profile {profile}.");
             var name = root is not null && path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? Path.GetRelativePath(root, path) : path;
-            foreach (var r in other.Runs.Where(r => r.Results is not null && models.Contains(r.Model) && study.Imports(paper, r.Model)
+            foreach (var r in other.Runs.Where(r => r.Results is not null && models.Contains(r.Model) && Takes(r.Model)
                                                  && r.Budget == budget?.TotalMinutes && (r.Precision ?? "fp32") == precision.Name()))
                 found.TryAdd((r.Dataset, r.Model, r.Seed), r with
                 {
                     Results = [.. r.Results!.Select(t => t with { PerUser = null, Measures = null })],
-                    ImportedFrom = name.Replace(Path.DirectorySeparatorChar, '/'),
+                    ImportedFrom = r.ImportedFrom ?? name.Replace(Path.DirectorySeparatorChar, '/'),   // an imported run keeps the file that trained it
                 });
         }
         return found;

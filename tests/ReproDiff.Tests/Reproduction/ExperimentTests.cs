@@ -233,6 +233,30 @@ public class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void A_study_imports_its_own_committed_runs_and_keeps_where_an_imported_run_was_trained()
+    {
+        var thirty = TimeSpan.FromMinutes(30);
+        var other = Path.Combine(folder, "other.runs.json");
+        Experiment.Run(new FakeStudy { Name = "other" }, ["A"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "other", output: other, budget: thirty);
+        var committed = Path.Combine(folder, "committed.json");
+        Experiment.Run(new FakeStudy { ImportsFrom = "other" }, ["A", "B"], ["d"], "full", [1, 2], DataRoot.Resolve(folder), "cpu", "test",
+            output: committed, budget: thirty, imports: [other]);
+        // a re-run of the committed study (a notebook's full profile) takes every seed it holds, of any model, without declaring it
+        var again = new FakeStudy();
+        var r = Experiment.Run(again, ["A", "B"], ["d"], "full", [1, 2, 3], DataRoot.Resolve(folder), "cpu", "notebook",
+            output: Path.Combine(folder, "again.json"), budget: thirty, imports: [committed]);
+        Assert.Equal([("A", 3), ("B", 3)], again.Fits);                                       // only the seed the file lacks is trained
+        var taken = r.Runs.Where(x => x.ImportedFrom is not null).ToDictionary(x => (x.Model, x.Seed), x => x.ImportedFrom!);
+        Assert.Equal(4, taken.Count);
+        Assert.EndsWith("other.runs.json", taken[("A", 1)]);                                  // trained by the other study: its file
+        Assert.All(new[] { ("A", 2), ("B", 1), ("B", 2) }, k => Assert.EndsWith("committed.json", taken[k]));
+        // another budget takes nothing from it
+        var unbudgeted = new FakeStudy();
+        Experiment.Run(unbudgeted, ["A"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", imports: [committed]);
+        Assert.Equal([("A", 1)], unbudgeted.Fits);
+    }
+
+    [Fact]
     public void A_bf16_study_records_its_precision_and_never_resumes_into_fp32_results()
     {
         if (!Flops.CpuHasBf16()) return; // bf16 is refused on such a CPU (MixedPrecisionTests)
