@@ -312,8 +312,9 @@ public static class Experiment
     /// The runs that other files (<c>--import</c>) offer for this study: every run of this study's own earlier files (a
     /// committed study that a notebook re-runs), and of other studies' files the models this study imports from theirs
     /// (<see cref="Study.Imports"/>); only runs with this run's profile, budget and precision, each marked with the file that
-    /// trained it. Their per-user values and measures stay in their own file (this study's runs have none). A file this study
-    /// takes nothing from is refused.
+    /// trained it. The per-user values and measures of another study's runs stay in their own file (this study's runs have none);
+    /// those of this study's own runs come along (the comparison's paired tests need them). A file this study takes nothing
+    /// from is refused.
     /// </summary>
     static Dictionary<(string, string, int), SeedRun> Imported(Study study, IReadOnlyList<string> files, IReadOnlyList<string> models, string profile,
         TimeSpan? budget, Precision precision)
@@ -326,7 +327,8 @@ public static class Experiment
             if (!File.Exists(path)) throw new ReproDiffException($"--import {file}: file not found.");
             var other = ReproductionJson.Load(path);
             var paper = other.Cells.FirstOrDefault()?.Paper;
-            bool Takes(string model) => paper == study.Paper || study.Imports(paper!, model);   // a study's own files are its own runs
+            var own = paper == study.Paper;                                                  // a study's own files are its own runs
+            bool Takes(string model) => own || study.Imports(paper!, model);
             if (paper is null || !models.Any(Takes))
                 throw new ReproDiffException($"--import {file}: {study.Paper} takes no runs of {string.Join(", ", models)} from {paper ?? "a file without cells"} " +
                     "(another study builds or trains them differently).");
@@ -337,7 +339,7 @@ public static class Experiment
                                                  && r.Budget == budget?.TotalMinutes && (r.Precision ?? "fp32") == precision.Name()))
                 found.TryAdd((r.Dataset, r.Model, r.Seed), r with
                 {
-                    Results = [.. r.Results!.Select(t => t with { PerUser = null, Measures = null })],
+                    Results = own ? r.Results : [.. r.Results!.Select(t => t with { PerUser = null, Measures = null })],
                     ImportedFrom = r.ImportedFrom ?? name.Replace(Path.DirectorySeparatorChar, '/'),   // an imported run keeps the file that trained it
                 });
         }

@@ -239,10 +239,10 @@ public class ExperimentTests : IDisposable
         var other = Path.Combine(folder, "other.runs.json");
         Experiment.Run(new FakeStudy { Name = "other" }, ["A"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "other", output: other, budget: thirty);
         var committed = Path.Combine(folder, "committed.json");
-        Experiment.Run(new FakeStudy { ImportsFrom = "other" }, ["A", "B"], ["d"], "full", [1, 2], DataRoot.Resolve(folder), "cpu", "test",
+        Experiment.Run(new FakeStudy { ImportsFrom = "other", Analyse = true }, ["A", "B"], ["d"], "full", [1, 2], DataRoot.Resolve(folder), "cpu", "test",
             output: committed, budget: thirty, imports: [other]);
         // a re-run of the committed study (a notebook's full profile) takes every seed it holds, of any model, without declaring it
-        var again = new FakeStudy();
+        var again = new FakeStudy { Analyse = true };
         var r = Experiment.Run(again, ["A", "B"], ["d"], "full", [1, 2, 3], DataRoot.Resolve(folder), "cpu", "notebook",
             output: Path.Combine(folder, "again.json"), budget: thirty, imports: [committed]);
         Assert.Equal([("A", 3), ("B", 3)], again.Fits);                                       // only the seed the file lacks is trained
@@ -250,6 +250,9 @@ public class ExperimentTests : IDisposable
         Assert.Equal(4, taken.Count);
         Assert.EndsWith("other.runs.json", taken[("A", 1)]);                                  // trained by the other study: its file
         Assert.All(new[] { ("A", 2), ("B", 1), ("B", 2) }, k => Assert.EndsWith("committed.json", taken[k]));
+        // the study's own runs keep their measures (a comparison's paired tests need them); the other study's were never here
+        Assert.All(r.Runs.Where(x => x.ImportedFrom?.EndsWith("committed.json") == true).SelectMany(x => x.Results!), t => Assert.NotNull(t.Measures));
+        Assert.All(r.Runs.Single(x => (x.Model, x.Seed) == ("A", 1)).Results!, t => Assert.Null(t.Measures));
         // another budget takes nothing from it
         var unbudgeted = new FakeStudy();
         Experiment.Run(unbudgeted, ["A"], ["d"], "full", [1], DataRoot.Resolve(folder), "cpu", "test", imports: [committed]);
