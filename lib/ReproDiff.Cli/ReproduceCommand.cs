@@ -19,8 +19,8 @@ static class ReproduceCommand
         var strict = new Option<bool>("--fail-unless-reproduced") { Description = "Exit 1 when a cell with a reported value is not 'reproduced' (for CI)." };
         var import = new Option<string[]>("--import")
         {
-            Description = "Results or runs files of this paper (its committed results, e.g.), or of another study whose runs of these models are this " +
-                          "paper's own (du2023 takes the next-item comparison's): a seed found there with the same dataset, profile, budget and precision " +
+            Description = "Result or runs files of this paper's earlier runs (its committed results), or of another study whose runs of these models are " +
+                          "this paper's own (du2023 takes the next-item comparison's): a seed found there with the same dataset, profile, budget and precision " +
                           "is taken instead of trained, marked with the file that trained it; its tests under protocols that study does not run are absent.",
             AllowMultipleArgumentsPerToken = true,
         };
