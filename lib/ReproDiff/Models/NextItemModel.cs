@@ -75,57 +75,7 @@ public abstract class NextItemModel : ISequentialRecommender
         var flat = targets.reshape(-1);
         var real = flat.nonzero().squeeze(1);                     // positions with a next item
         var h = states.reshape(-1, states.shape[2]).index_select(0, real);
-        return ItemCrossEntropy(h, ItemEmbeddings.weight!, flat.index_select(0, real), reduction);
-    }
-
-    /// <summary>Scores per block of <see cref="ItemCrossEntropy"/>: 2 M floats, 8 MB, which stay in the CPU's cache.</summary>
-    const long BlockScores = 1L << 21;
-
-    /// <summary>
-    /// Cross-entropy of the states <paramref name="h"/> [N, H] against every item of <paramref name="table"/> [V, H]
-    /// (scores h·tableᵀ), summed or averaged over the N rows: the value and gradients of
-    /// <c>cross_entropy(h.matmul(table.t()), targets)</c>, up to rounding. All N rows' scores at once are N × V floats
-    /// (74 MB for a Beauty batch of SASRec, 90% of its counted work), written and read again by the softmax and by both
-    /// gradient products. Here they are formed one block of rows at a time, and each block's gradient with respect to its
-    /// scores, p − y (softmax minus one-hot), is multiplied out at once while it is in cache: ∂ℓ/∂h = (p − y)·table and
-    /// ∂ℓ/∂table = (p − y)ᵀ·h. The result carries these gradients to autograd through ⟨h, ∂ℓ/∂h⟩ + ⟨table, ∂ℓ/∂table⟩
-    /// minus its own value (bench/README.md, "SASRec's loss in blocks").
-    /// </summary>
-    internal static Tensor ItemCrossEntropy(Tensor h, Tensor table, Tensor targets, nn.Reduction reduction, long? blockRows = null)
-    {
-        if (reduction == nn.Reduction.None) throw new ArgumentException("item cross-entropy: reduction must be Sum or Mean.");
-        long n = h.shape[0], rows = blockRows ?? Math.Max(16, BlockScores / table.shape[0]);
-        var scale = reduction == nn.Reduction.Mean ? 1.0 / Math.Max(n, 1) : 1.0;
-        var gradients = is_grad_enabled() && (h.requires_grad || table.requires_grad);
-        Tensor loss, gradH = null!, gradTable = null!;
-        using (no_grad())
-        {
-            loss = zeros(1, dtype: ScalarType.Float32, device: h.device);
-            if (gradients)
-            {
-                gradH = zeros(h.shape, dtype: ScalarType.Float32, device: h.device);
-                gradTable = zeros(table.shape, dtype: ScalarType.Float32, device: table.device);
-            }
-            for (long start = 0; start < n; start += rows)
-            {
-                using var scope = NewDisposeScope();
-                var length = Math.Min(rows, n - start);
-                var hBlock = h.narrow(0, start, length);
-                var y = targets.narrow(0, start, length).unsqueeze(1);
-                var scores = hBlock.matmul(table.t()).to_type(ScalarType.Float32);    // bf16 inside an autocast region
-                var logZ = scores.logsumexp(1, keepdim: true);
-                loss.add_((logZ - scores.gather(1, y)).sum());                        // −log softmax at the target
-                if (!gradients) continue;
-                var residual = scores.sub_(logZ).exp_().scatter_add_(1, y, full(y.shape, -1f, device: h.device));   // p − y
-                gradH.narrow(0, start, length).copy_(residual.matmul(table));
-                gradTable.add_(residual.t().matmul(hBlock));
-            }
-            loss = loss.squeeze(0).mul_(scale);
-            if (gradients) { gradH.mul_(scale); gradTable.mul_(scale); }
-        }
-        if (!gradients) return loss;
-        var surrogate = (h * gradH).sum() + (table * gradTable).sum();
-        return surrogate - surrogate.detach() + loss;
+        return nn.functional.cross_entropy(h.matmul(ItemEmbeddings.weight!.t()), flat.index_select(0, real), reduction: reduction);
     }
 
     public Tensor Score(Tensor histories)

@@ -172,40 +172,6 @@ public class SequentialModelTests
     }
 
     [Fact]
-    public void The_item_cross_entropy_in_blocks_has_the_value_and_gradients_of_the_whole_one()
-    {
-        TorchRuntime.Seed(7);
-        using var scope = NewDisposeScope();
-        var h = randn(70, 8).requires_grad_();
-        var table = (randn(5000, 8) * 0.5).requires_grad_();
-        var targets = randint(1, 5000, 70);
-        foreach (var reduction in new[] { nn.Reduction.Mean, nn.Reduction.Sum })
-        {
-            var whole = nn.functional.cross_entropy(h.matmul(table.t()), targets, reduction: reduction);
-            var expected = autograd.grad([whole], [h, table]);
-            // 16 rows per block: five blocks, the last one short
-            var blocks = NextItemModel.ItemCrossEntropy(h, table, targets, reduction, blockRows: 16);
-            var got = autograd.grad([blocks], [h, table]);
-            Assert.Equal(whole.item<float>(), blocks.item<float>(), 3);
-            Assert.True(got[0].allclose(expected[0], rtol: 1e-4, atol: 1e-6), $"{reduction}: gradient of the states");
-            Assert.True(got[1].allclose(expected[1], rtol: 1e-4, atol: 1e-6), $"{reduction}: gradient of the item table");
-            using (no_grad())                                                // no gradients asked: the value alone
-                Assert.Equal(whole.item<float>(), NextItemModel.ItemCrossEntropy(h, table, targets, reduction, blockRows: 16).item<float>(), 3);
-        }
-        // inside a bf16 region the products run in bf16 and the softmax in fp32, as autocast runs cross_entropy
-        using (MixedPrecision.Region(Precision.Bf16, CPU))
-        {
-            var whole = nn.functional.cross_entropy(h.matmul(table.t()), targets);
-            var blocks = NextItemModel.ItemCrossEntropy(h, table, targets, nn.Reduction.Mean, blockRows: 16);
-            Assert.Equal(ScalarType.Float32, blocks.dtype);
-            Assert.Equal(whole.item<float>(), blocks.item<float>(), 2);
-            var (expected, got) = (autograd.grad([whole], [table])[0], autograd.grad([blocks], [table])[0]);
-            var error = (got - expected).abs().max().item<float>() / expected.abs().max().item<float>();
-            Assert.True(error < 0.02, $"bf16 gradient of the item table: relative error {error}");
-        }
-    }
-
-    [Fact]
     public void SASRec_is_causal()
     {
         TorchRuntime.Seed(4);
