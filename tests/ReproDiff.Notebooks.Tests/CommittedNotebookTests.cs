@@ -334,6 +334,25 @@ public partial class CommittedNotebookTests
                 Assert.InRange(r.Number($"sports_{row}_ndcg@10") / r.Number("sports_mostpopular_ndcg@10"), 0.35, 0.65);  // "about half of most-popular"
                 Assert.Equal("True", r.Text($"sports_{row}_vs_mostpopular_separated"));
             }
+            // Section 7.1's reading of Yelp: SASRec first (each seed above each GRU4Rec seed, separated over users), the budget
+            // stopping all GRU4Rec seeds and one SASRec seed, the floor as low as elsewhere, SeqDiffRec at about two fifths of it
+            Assert.Equal("SASRec", r.Text("yelp_best_model"));
+            Assert.InRange(r.Number("yelp_sasrec_ndcg@10") / r.Number("yelp_mostpopular_ndcg@10"), 3.3, 3.9);          // "about 3.6 times"
+            Assert.InRange(r.Number("yelp_gru4rec_ndcg@10") / r.Number("yelp_mostpopular_ndcg@10"), 2.5, 3.1);         // "about 2.8 times"
+            Assert.True(r.Number("yelp_sasrec_lowest_over_gru4rec_highest_ndcg@10") > 1);
+            Assert.Equal("True", r.Text("yelp_gru4rec_vs_sasrec_separated"));
+            Assert.Equal(3, r.Number("yelp_gru4rec_budget_stops"));
+            Assert.Equal(1, r.Number("yelp_sasrec_budget_stops"));
+            Assert.InRange(r.Number("yelp_mostpopular_ndcg@10"), 0.0045, 0.0053);                                        // "0.0049"
+            Assert.InRange(r.Number("yelp_mostpopular_ndcg@10") / r.Number("next_mostpopular_ndcg@10"), 0.8, 1.25);          // "as low as elsewhere"
+            foreach (var row in new[] { "seqdiffrec", "seqdiffrec_one_step_k_4" })
+            {
+                Assert.InRange(r.Number($"yelp_{row}_ndcg@10") / r.Number("yelp_mostpopular_ndcg@10"), 0.3, 0.5);     // "about two fifths"
+                Assert.Equal("True", r.Text($"yelp_{row}_vs_mostpopular_separated"));
+            }
+            // "the gap between the two classic sequence models and everything else" on all four datasets
+            foreach (var d in new[] { "next", "toys", "sports", "yelp" })
+                Assert.True(Math.Min(r.Number($"{d}_gru4rec_ndcg@10"), r.Number($"{d}_sasrec_ndcg@10")) > 2 * r.Number($"{d}_mostpopular_ndcg@10"), d);
         },
     };
 
