@@ -48,12 +48,16 @@ static class VerifyCommand
             VerificationReport.ReadParityTable(Path.Combine(repo, "tests", "fixtures", "parity", "README.md")),
             Comparisons(repo).Select(p => (p, Comparison.Load(p))).ToList());
 
-    /// <summary>The committed comparison summaries: papers/comparison/*.json (not the .runs.json beside them).</summary>
+    /// <summary>The committed comparison summaries: papers/comparison/&lt;family&gt;-&lt;dataset&gt;.json (not the .runs.json beside them, nor
+    /// other files there such as a notebook run's summary).</summary>
     internal static string[] Comparisons(string repo)
     {
         var folder = Path.Combine(repo, "papers", "comparison");
         return Directory.Exists(folder)
-            ? Directory.GetFiles(folder, "*.json").Where(p => !p.EndsWith(".runs.json", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray()
+            ? Directory.GetFiles(folder, "*.json")
+                .Where(p => Path.GetFileName(p) is var name && (name.StartsWith("user-item-", StringComparison.Ordinal) || name.StartsWith("next-item-", StringComparison.Ordinal))
+                    && !name.EndsWith(".runs.json", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).ToArray()
             : [];
     }
 

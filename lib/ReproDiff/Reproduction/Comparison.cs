@@ -279,7 +279,14 @@ public static class Comparison
     public static ComparisonReport Load(string path)
     {
         if (!File.Exists(path)) throw new ReproDiffException($"{path}: file not found.");
-        try { return System.Text.Json.JsonSerializer.Deserialize<ComparisonReport>(File.ReadAllText(path), ReproductionJson.Options) ?? throw new System.Text.Json.JsonException("empty"); }
+        try
+        {
+            var report = System.Text.Json.JsonSerializer.Deserialize<ComparisonReport>(File.ReadAllText(path), ReproductionJson.Options) ?? throw new System.Text.Json.JsonException("empty");
+            // the serializer leaves absent properties null: a JSON file of another kind must not pass for a report
+            return report.Family is null || report.Dataset is null || report.Rows is null || report.Significance is null
+                ? throw new System.Text.Json.JsonException("no family, dataset, rows or significance")
+                : report;
+        }
         catch (System.Text.Json.JsonException e) { throw new ReproDiffException($"{path}: not a comparison report ({e.Message})."); }
     }
 

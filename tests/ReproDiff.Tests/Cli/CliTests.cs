@@ -123,3 +123,26 @@ public class CliTests
         Assert.Contains("3 file(s) failed verification.", r.Stdout);
     }
 }
+
+public class VerifyCommandTests
+{
+    [Fact]
+    public void VerifyReadsEveryCommittedResultAndComparisonButNoOtherFileOfTheComparisonFolder()
+    {
+        // papers/comparison also holds notebook 04's full-profile summary, which is not a comparison report
+        var output = Path.Combine(Directory.CreateTempSubdirectory("reprodiff-verify").FullName, "report");
+        var r = CliProcess.Run("verify", "--out", output);
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        var markdown = File.ReadAllText(output + ".md");
+        foreach (var dataset in new[] { "diffrec-ml-1m-clean", "diffrec-ml-1m-noisy", "diffurec-amazon-beauty", "diffurec-toys", "s3rec-sports", "s3rec-yelp" })
+            Assert.Contains(dataset, markdown);
+    }
+
+    [Fact]
+    public void AJsonFileOfAnotherKindIsNotTakenForAComparisonReport()
+    {
+        var path = Path.Combine(ReproDiff.Runtime.RepositoryLocator.FindRoot()!, "papers", "comparison", "notebook-04-full.json");
+        var e = Assert.Throws<ReproDiff.ReproDiffException>(() => ReproDiff.Reproduction.Comparison.Load(path));
+        Assert.StartsWith(path + ": not a comparison report", e.Message);
+    }
+}

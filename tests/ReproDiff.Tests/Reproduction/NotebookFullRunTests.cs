@@ -64,3 +64,39 @@ public class NotebookFullRunTests
         Assert.True(N("one_step_k1_jaccard") < N("chain_jaccard") && N("chain_jaccard") < N("one_step_k16_jaccard"));
     }
 }
+
+/// <summary>
+/// Notebook 04 in the full profile (issue 14): the runner's summary committed as papers/comparison/notebook-04-full.json,
+/// and what papers/comparison/README.md says about it ("Notebook 04 in the full profile").
+/// </summary>
+public class Notebook04FullRunTests
+{
+    static readonly string Folder = Path.Combine(RepositoryLocator.FindRoot()!, "papers", "comparison");
+
+    [Fact]
+    public void Notebook_04_ran_every_cell_in_the_full_profile_on_the_committed_comparisons()
+    {
+        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "notebook-04-full.json"))).RootElement;
+        Assert.Equal("passed", summary.GetProperty("status").GetString());
+        Assert.Equal("full", summary.GetProperty("parameters").GetProperty("Profile").GetString());
+        Assert.False(summary.GetProperty("parameters").GetProperty("Retrain").GetBoolean());
+        Assert.Equal(summary.GetProperty("codeCells").GetInt32(), summary.GetProperty("cellsRun").GetInt32());
+        var results = summary.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value"));
+        // the runner imported every committed seed: each recorded accuracy is the committed report's
+        Assert.Equal(9, results["comparison_rows"].GetInt32());
+        var clean = Comparison.Load(Path.Combine(Folder, "user-item-diffrec-ml-1m-clean.json"));
+        foreach (var row in clean.Rows)
+            Assert.Equal(clean.Rows.Single(r => r.Model == row.Model).Metrics["NDCG@20"].Estimate, results[$"{row.Model.ToLowerInvariant()}_ndcg@20"].GetDouble(), 4);
+        foreach (var (dataset, prefix) in new[] { ("diffurec-amazon-beauty", "next"), ("diffurec-toys", "toys"), ("s3rec-sports", "sports"), ("s3rec-yelp", "yelp") })
+        {
+            var report = Comparison.Load(Path.Combine(Folder, $"next-item-{dataset}.json"));
+            foreach (var row in report.Rows)
+            {
+                var key = $"{prefix}_{System.Text.RegularExpressions.Regex.Replace(row.Model.ToLowerInvariant(), "[^a-z0-9]+", "_").Trim('_')}_ndcg@10";
+                Assert.Equal(row.Metrics["NDCG@10"].Estimate, results[key].GetDouble(), 4);
+            }
+            Assert.Equal(report.Rows[0].Model, results[$"{prefix}_best_model"].GetString());
+        }
+        Assert.Equal("SASRec", results["yelp_best_model"].GetString());
+    }
+}
