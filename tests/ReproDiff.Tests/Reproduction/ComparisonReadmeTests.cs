@@ -40,6 +40,8 @@ public class ComparisonReadmeTests
         return (Cells(lines[start]), rows);
     }
 
+    static double Printed(Group g) => double.Parse(g.Value, CultureInfo.InvariantCulture);
+
     [Theory]
     [InlineData("ML-1M", "NDCG@20")]
     [InlineData("next item", "NDCG@10")]
@@ -62,7 +64,6 @@ public class ComparisonReadmeTests
                 Assert.True(m.Success, where);
                 var interval = found!.Metrics[metric];
                 // printed to 4 decimals from the unrounded values; the file keeps 5, so a printed digit is within half a unit plus that
-                static double Printed(Group g) => double.Parse(g.Value, CultureInfo.InvariantCulture);
                 Assert.True(Math.Abs(Printed(m.Groups[1]) - interval.Estimate) <= 0.00006, $"{where}: mean {interval.Estimate}");
                 Assert.True(Math.Abs(Printed(m.Groups[2]) - (interval.High - interval.Low) / 2) <= 0.00006, $"{where}: half-width {(interval.High - interval.Low) / 2}");
                 if (corner == "next item") Assert.True(found.Budgeted == m.Groups[3].Success, where);

@@ -86,7 +86,7 @@ public class Notebook04FullRunTests
         Assert.Equal(9, results["comparison_rows"].GetInt32());
         var clean = Comparison.Load(Path.Combine(Folder, "user-item-diffrec-ml-1m-clean.json"));
         foreach (var row in clean.Rows)
-            Assert.Equal(clean.Rows.Single(r => r.Model == row.Model).Metrics["NDCG@20"].Estimate, results[$"{row.Model.ToLowerInvariant()}_ndcg@20"].GetDouble(), 4);
+            Assert.Equal(row.Metrics["NDCG@20"].Estimate, results[$"{row.Model.ToLowerInvariant()}_ndcg@20"].GetDouble(), 4);
         foreach (var (dataset, prefix) in new[] { ("diffurec-amazon-beauty", "next"), ("diffurec-toys", "toys"), ("s3rec-sports", "sports"), ("s3rec-yelp", "yelp") })
         {
             var report = Comparison.Load(Path.Combine(Folder, $"next-item-{dataset}.json"));
