@@ -3,6 +3,7 @@
 // with cross-entropy over all items at every real position (RecBole's loss_type = 'CE'; see each model's header).
 using ReproDiff.Data;
 using ReproDiff.Evaluation;
+using ReproDiff.Runtime;
 using ReproDiff.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -74,8 +75,10 @@ public abstract class NextItemModel : ISequentialRecommender
         var states = Encode(sequences);
         var flat = targets.reshape(-1);
         var real = flat.nonzero().squeeze(1);                     // positions with a next item
+        var y = flat.index_select(0, real);
+        if (MixedPrecision.InRegion) (real, y) = SequenceBatches.RoundUpRows(real, y);
         var h = states.reshape(-1, states.shape[2]).index_select(0, real);
-        return nn.functional.cross_entropy(h.matmul(ItemEmbeddings.weight!.t()), flat.index_select(0, real), reduction: reduction);
+        return nn.functional.cross_entropy(h.matmul(ItemEmbeddings.weight!.t()), y, ignore_index: SequenceBatches.IgnoredTarget, reduction: reduction);
     }
 
     public Tensor Score(Tensor histories)

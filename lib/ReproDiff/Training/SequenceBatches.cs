@@ -141,6 +141,24 @@ public static class SequenceBatches
         return result!;
     }
 
+    /// <summary>The target that cross-entropy skips (PyTorch's default <c>ignore_index</c>).</summary>
+    public const long IgnoredTarget = -100;
+
+    /// <summary>
+    /// The positions <paramref name="rows"/> of a product and their <paramref name="targets"/>, padded to a multiple of
+    /// <paramref name="multiple"/> rows with row 0 and <see cref="IgnoredTarget"/>, which cross-entropy skips (no loss, no
+    /// gradient). For a bf16 region: oneDNN generates and caches a kernel for every new product shape, and the number of
+    /// real positions changes with every batch, so the loss's products took a new shape per batch (slower, and memory grew
+    /// with the epochs as the cache filled; environment/README.md, "bf16"). Padded, they take a few shapes.
+    /// </summary>
+    public static (Tensor Rows, Tensor Targets) RoundUpRows(Tensor rows, Tensor targets, int multiple = 128)
+    {
+        var pad = (int)((multiple - rows.shape[0] % multiple) % multiple);
+        if (pad == 0) return (rows, targets);
+        return (cat([rows, zeros(pad, dtype: rows.dtype, device: rows.device)]),
+                cat([targets, full(pad, IgnoredTarget, dtype: targets.dtype, device: targets.device)]));
+    }
+
     /// <summary>The rows <paramref name="rows"/> of <paramref name="batch"/> [B, L, …], their last <paramref name="width"/> columns.</summary>
     public static Tensor Take(Tensor batch, Tensor rows, int width) =>
         batch.index_select(0, rows)[.., TensorIndex.Slice(-width)];

@@ -172,6 +172,42 @@ public class SequentialModelTests
     }
 
     [Fact]
+    public void Rows_rounded_up_for_bf16_change_neither_the_loss_nor_its_gradient()
+    {
+        TorchRuntime.Seed(7);
+        var rows = arange(300L).mul(3);
+        var targets = randint(1, 20, [300], dtype: int64);
+        var (padded, paddedTargets) = SequenceBatches.RoundUpRows(rows, targets);
+        Assert.Equal(384, padded.shape[0]);
+        Assert.True(padded[..300].equal(rows).all().item<bool>() && padded[300..].eq(0).all().item<bool>());
+        Assert.True(paddedTargets[..300].equal(targets).all().item<bool>() && paddedTargets[300..].eq(SequenceBatches.IgnoredTarget).all().item<bool>());
+        Assert.Equal(256, SequenceBatches.RoundUpRows(arange(256L), arange(256L)).Rows.shape[0]); // a multiple already: as it was
+        // cross-entropy skips the padded rows: the same mean, sum and gradient
+        var states = randn(900, 8, requires_grad: true);
+        var table = randn(20, 8);
+        foreach (var reduction in new[] { nn.Reduction.Mean, nn.Reduction.Sum })
+        {
+            var plain = nn.functional.cross_entropy(states.index_select(0, rows).matmul(table.t()), targets, reduction: reduction);
+            var gradPlain = autograd.grad([plain], [states])[0];
+            var round = nn.functional.cross_entropy(states.index_select(0, padded).matmul(table.t()), paddedTargets,
+                ignore_index: SequenceBatches.IgnoredTarget, reduction: reduction);
+            var gradRound = autograd.grad([round], [states])[0];
+            Assert.Equal(plain.item<float>(), round.item<float>(), 4);
+            Assert.True(gradPlain.allclose(gradRound, rtol: 1e-5, atol: 1e-7), $"{reduction}: gradients");
+        }
+        // and SASRec's loss in a bf16 region (rows rounded up) stays the fp32 loss to bf16's precision
+        using var model = new SasRec(9, new NextItemOptions { Hidden = 16, Heads = 2, MaxLength = 8 });
+        model.Network.eval();
+        using var _ = no_grad();
+        var inputs = ShortAndLong();
+        var next = inputs.remainder(9).add(1).mul(inputs.ne(0));
+        var fp32 = model.ComputeLoss(inputs, next).item<float>();
+        float bf16;
+        using (MixedPrecision.Region(Precision.Bf16, CPU)) bf16 = model.ComputeLoss(inputs, next).to_type(float32).item<float>();
+        Assert.True(Math.Abs(bf16 - fp32) < 0.01 * fp32, $"bf16 {bf16} against fp32 {fp32}");
+    }
+
+    [Fact]
     public void SASRec_is_causal()
     {
         TorchRuntime.Seed(4);

@@ -61,4 +61,21 @@ public class BenchRecordTests
         var gru = Lines.Where(l => l.Model == "GRU4Rec" && l.Precision == "bf16").ToDictionary(l => l.Run);
         Assert.True(gru["rnn-new1-bf16"].SecondsPerEpoch > 1.3 * gru["rnn-old1-bf16"].SecondsPerEpoch);   // "made GRU4Rec's bf16 epoch slower"
     }
+
+    [Fact]
+    public void Bf16_loss_rows_rounded_up_stop_the_kernel_caches_growing_without_slowing_training()
+    {
+        // bench/results/2026-12-03-bf16-shapes.jsonl: six bf16 epochs each, alone, one session (environment/README.md, "bf16")
+        var runs = File.ReadLines(Path.Combine(RepositoryLocator.FindRoot()!, "bench", "results", "2026-12-03-bf16-shapes.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .ToDictionary(e => e.GetProperty("run").GetString()!, e => (Seconds: e.GetProperty("sec_per_epoch_median").GetDouble(), PeakMb: e.GetProperty("peak_rss_mb").GetDouble()));
+        foreach (var model in new[] { "sasrec", "gru" })
+        {
+            var (old, rounded) = (runs[$"{model}-old"], runs[$"{model}-new"]);
+            Assert.True(rounded.PeakMb < 0.6 * old.PeakMb, $"{model}: peak {rounded.PeakMb} MB rounded against {old.PeakMb}");
+            Assert.True(rounded.Seconds < 1.1 * old.Seconds, $"{model}: {rounded.Seconds} s per epoch rounded against {old.Seconds}");
+        }
+        // the old code with oneDNN's and ideep's shape caches capped at 16 entries peaks as low: the caches were the growth
+        Assert.True(runs["sasrec-old-cache16"].PeakMb < 0.6 * runs["sasrec-old"].PeakMb);
+    }
 }
