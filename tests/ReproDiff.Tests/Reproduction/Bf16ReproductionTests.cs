@@ -54,4 +54,31 @@ public class Bf16ReproductionTests
                 $"{c.Metric}@{c.K} ({c.Protocol}): bf16 {c.OursMean} ± {c.OursStd} against fp32 {f.OursMean} ± {f.OursStd}");
         }
     }
+
+    [Fact]
+    public void Bf16_DiffuRec_on_Beauty_matches_fp32_at_its_epoch_count_and_beats_it_at_the_same_budget()
+    {
+        var du = Path.Combine(RepositoryLocator.FindRoot()!, "papers", "du2023");
+        var fp32 = ReproductionJson.Load(Path.Combine(du, "reproduced-diffurec-amazon-beauty-diffurec.json"));
+        var sameEpochs = ReproductionJson.Load(Path.Combine(du, "bf16-diffurec-amazon-beauty-diffurec-5-epochs.json"));
+        var sameBudget = ReproductionJson.Load(Path.Combine(du, "bf16-diffurec-amazon-beauty-diffurec.json"));
+        // an 18-minute budget stopped bf16 seed 1 after the 5 epochs that the 30-minute budget gave fp32's seed 1
+        var run = sameEpochs.Runs.Single();
+        Assert.Equal((1, "bf16", 5), (run.Seed, run.Precision, run.Epochs));
+        Assert.Equal(5, fp32.Runs.Single(r => r.Seed == 1).Epochs);
+        var du2023 = sameEpochs.Cells.Where(c => c.Protocol.StartsWith("du2023", StringComparison.Ordinal)).ToList();
+        Assert.Equal(8, du2023.Count);
+        foreach (var c in du2023)
+        {
+            var f = fp32.Cells.Single(x => x.Metric == c.Metric && x.K == c.K && x.Protocol == c.Protocol);
+            Assert.True(ResultRow.Judge(f.OursMean, c.OursMean, Math.Max(c.OursStd, f.OursStd)) == "reproduced",
+                $"{c.Metric}@{c.K}: bf16 {c.OursMean} against fp32 {f.OursMean} ± {f.OursStd}");
+            Assert.InRange(c.OursMean, f.PerSeed.Min(), f.PerSeed.Max() + 0.0007); // at the top of fp32's seed range: above it by 0.0007 at most
+        }
+        // at the same 30-minute budget bf16 trains more epochs (8 against 4-5) and ranks far better: the budget moves it
+        var budgeted = sameBudget.Runs.Single();
+        Assert.True(budgeted.Epochs > fp32.Runs.Max(r => r.Epochs), $"{budgeted.Epochs} epochs");
+        double Ndcg10(ReproductionResult r) => r.Cells.Single(c => c.Metric == "NDCG" && c.K == 10 && c.Protocol.StartsWith("du2023", StringComparison.Ordinal)).OursMean;
+        Assert.True(Ndcg10(sameBudget) > 2 * Ndcg10(fp32), $"{Ndcg10(sameBudget)} against {Ndcg10(fp32)}");
+    }
 }
