@@ -148,8 +148,8 @@ public static class SequenceBatches
     /// The positions <paramref name="rows"/> of a product and their <paramref name="targets"/>, padded to a multiple of
     /// <paramref name="multiple"/> rows with row 0 and <see cref="IgnoredTarget"/>, which cross-entropy skips (no loss, no
     /// gradient). For a bf16 region: oneDNN generates and caches a kernel for every new product shape, and the number of
-    /// real positions changes with every batch, so the loss's products took a new shape per batch (slower, and memory grew
-    /// with the epochs as the cache filled; environment/README.md, "bf16"). Padded, they take a few shapes.
+    /// real positions changes with every batch, so the loss's products took a new shape per batch and memory grew with the
+    /// epochs as the caches filled (environment/README.md, "Memory in bf16"). Padded, they take a few shapes.
     /// </summary>
     public static (Tensor Rows, Tensor Targets) RoundUpRows(Tensor rows, Tensor targets, int multiple = 128)
     {
