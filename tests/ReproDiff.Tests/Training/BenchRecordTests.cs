@@ -96,9 +96,9 @@ public class BenchRecordTests
             Assert.Equal((rounds, rounds), (one.Count, two.Count));
             Assert.All(one, r => Assert.True(r.Share >= oneThreadShare, $"{model}, one thread: {r.Share}"));          // "reach the training target or come within a point of it" (SASRec 59–60%)
             if (model != "DiffRec") Assert.All(two, r => Assert.True(r.Share < 0.60, $"{model}, two threads: {r.Share}")); // "not met at two threads"
-            var rounds2 = one.Select(o => (o, t: two.Single(r => r.Run[..2] == o.Run[..2]))).ToList();                  // pairs of the same round
-            var gains = rounds2.Select(p => p.o.Seconds / p.t.Seconds).Order().ToList();
-            var calibrationGains = rounds2.Select(p => p.t.Calibration / p.o.Calibration).Order().ToList();
+            var pairs = one.Select(o => (o, t: two.Single(r => r.Run[..2] == o.Run[..2]))).ToList();                  // pairs of the same round
+            var gains = pairs.Select(p => p.o.Seconds / p.t.Seconds).Order().ToList();
+            var calibrationGains = pairs.Select(p => p.t.Calibration / p.o.Calibration).Order().ToList();
             Assert.All(gains, g => Assert.InRange(g, 1.3, 1.75));                                                           // the models gain 1.4–1.7×
             Assert.All(calibrationGains, g => Assert.InRange(g, 1.6, 2.6));                                                 // the product 1.7–2.5× within a round
             Assert.True(gains[gains.Count / 2] < calibrationGains[calibrationGains.Count / 2] - 0.3,                     // medians: the models gain less
