@@ -12,8 +12,11 @@ public class BenchRecordTests
 {
     sealed record Line(string Run, string Build, string Model, string Precision, double SecondsPerEpoch, double PeakMb, double TrainShare);
 
-    static readonly List<Line> Lines = File.ReadLines(Path.Combine(RepositoryLocator.FindRoot()!, "bench", "results", "2026-12-03-one-session.jsonl"))
-        .Select(l => JsonDocument.Parse(l).RootElement)
+    /// <summary>The JSON lines of a record in bench/results.</summary>
+    static IEnumerable<JsonElement> Record(string file) =>
+        File.ReadLines(Path.Combine(RepositoryLocator.FindRoot()!, "bench", "results", file)).Select(l => JsonDocument.Parse(l).RootElement);
+
+    static readonly List<Line> Lines = Record("2026-12-03-one-session.jsonl")
         .Select(e => new Line(e.GetProperty("run").GetString()!, e.GetProperty("build").GetString()!, e.GetProperty("model").GetString()!,
             e.GetProperty("precision").GetString()!, e.GetProperty("sec_per_epoch_median").GetDouble(), e.GetProperty("peak_rss_mb").GetDouble(),
             e.GetProperty(e.GetProperty("precision").GetString() == "bf16" ? "train_share_of_bf16_matmul" : "train_share_of_fp32_matmul").GetDouble()))
@@ -66,8 +69,7 @@ public class BenchRecordTests
     public void Bf16_loss_rows_rounded_up_stop_the_kernel_caches_growing_without_slowing_training()
     {
         // bench/results/2026-12-03-bf16-shapes.jsonl: six bf16 epochs each, alone, one session (environment/README.md, "bf16")
-        var runs = File.ReadLines(Path.Combine(RepositoryLocator.FindRoot()!, "bench", "results", "2026-12-03-bf16-shapes.jsonl"))
-            .Select(l => JsonDocument.Parse(l).RootElement)
+        var runs = Record("2026-12-03-bf16-shapes.jsonl")
             .ToDictionary(e => e.GetProperty("run").GetString()!, e => (Seconds: e.GetProperty("sec_per_epoch_median").GetDouble(), PeakMb: e.GetProperty("peak_rss_mb").GetDouble()));
         foreach (var model in new[] { "sasrec", "gru" })
         {
@@ -83,8 +85,7 @@ public class BenchRecordTests
     public void On_one_thread_training_reaches_the_target_within_a_point_and_the_second_core_gains_less_than_the_calibration()
     {
         // bench/results/2026-12-04-threads.jsonl: --threads 2 and --threads 1 alternated, alone (bench/README.md, "One core against two")
-        var runs = File.ReadLines(Path.Combine(RepositoryLocator.FindRoot()!, "bench", "results", "2026-12-04-threads.jsonl"))
-            .Select(l => JsonDocument.Parse(l).RootElement)
+        var runs = Record("2026-12-04-threads.jsonl")
             .Select(e => (Run: e.GetProperty("run").GetString()!, Model: e.GetProperty("model").GetString()!, Threads: e.GetProperty("threads").GetInt32(),
                 Seconds: e.GetProperty("sec_per_epoch_median").GetDouble(), Share: e.GetProperty("train_share_of_fp32_matmul").GetDouble(),
                 Calibration: e.GetProperty("matmul_fp32_gflops").GetDouble()))
