@@ -106,4 +106,48 @@ public class BenchRecordTests
                 $"{model}: median gain {gains[gains.Count / 2]} against the product's {calibrationGains[calibrationGains.Count / 2]}");
         }
     }
+
+    [Fact]
+    public void Two_one_thread_copies_at_once_gain_more_from_the_second_core_than_one_run_at_two_threads()
+    {
+        // bench/results/2026-12-04-pairs.jsonl: per model and round, one copy alone at one thread, two copies at once (pairA, pairB),
+        // one run at two threads (bench/README.md, "Two copies at once")
+        var runs = Record("2026-12-04-pairs.jsonl")
+            .Select(e => (Run: e.GetProperty("run").GetString()!, Model: e.GetProperty("model").GetString()!, Threads: e.GetProperty("threads").GetInt32(),
+                Seconds: e.GetProperty("sec_per_epoch_median").GetDouble()))
+            .ToList();
+        var rounds = runs.GroupBy(r => (r.Model, Round: r.Run.Split('-')[0])).ToList();
+        Assert.Equal(7, rounds.Count);                                                                  // DiffRec, L-DiffRec, SASRec twice; DiffuRec once
+        foreach (var g in rounds)
+        {
+            double Seconds(string kind) => g.Single(r => r.Run.EndsWith(kind, StringComparison.Ordinal)).Seconds;
+            var alone = Seconds("alone-t1");
+            Assert.All(g.Where(r => r.Run.Contains("pair", StringComparison.Ordinal) || r.Run.EndsWith("alone-t1", StringComparison.Ordinal)), r => Assert.Equal(1, r.Threads));
+            Assert.Equal(2, g.Single(r => r.Run.EndsWith("alone-t2", StringComparison.Ordinal)).Threads);
+            var pair = alone / Seconds("pairA-t1") + alone / Seconds("pairB-t1");                      // the two copies' epochs per alone-epoch
+            var twoThreads = alone / Seconds("alone-t2");
+            Assert.InRange(pair, 1.75, 2.05);                                                           // "1.8-2.0x" (1.79-2.02)
+            Assert.InRange(twoThreads, 1.3, 1.75);                                                      // "1.3-1.7x"
+            Assert.True(twoThreads < pair - 0.15, $"{g.Key}: two threads {twoThreads:F2}x against the pair's {pair:F2}x");
+        }
+    }
+
+    [Fact]
+    public void Neither_halves_nor_draws_ahead_beat_libtorchs_own_split_of_a_DiffRec_step()
+    {
+        // bench/results/2026-12-04-parallel-schemes.jsonl: ParallelSchemesBench, two BenchmarkDotNet runs (bench/README.md, "Two ways to split one step")
+        var rows = Record("2026-12-04-parallel-schemes.jsonl")
+            .Select(e => (Run: e.GetProperty("run").GetInt32(), Scheme: e.GetProperty("scheme").GetString()!, Mean: e.GetProperty("mean_ms").GetDouble(),
+                Error: e.GetProperty("error_ms").GetDouble()))
+            .ToList();
+        foreach (var run in new[] { 1, 2 })
+        {
+            var r = rows.Where(x => x.Run == run).ToDictionary(x => x.Scheme);
+            var intra = r["intra-op"];
+            Assert.True(r["halves"].Mean > intra.Mean, $"run {run}: halves {r["halves"].Mean} ms against {intra.Mean} ms");                    // slower in both runs
+            Assert.True(r["draws ahead"].Mean > intra.Mean - (intra.Error + r["draws ahead"].Error), $"run {run}: draws ahead faster beyond the errors");
+            Assert.InRange(r["one thread"].Mean / intra.Mean, 1.55, 1.7);                                                                       // "1.59-1.63x"
+            Assert.InRange(r["halves, one thread"].Mean / r["one thread"].Mean, 1.0, 1.06);                                                    // halving the batch costs 2-4%
+        }
+    }
 }

@@ -1,0 +1,161 @@
+// Issue 16: ways to spend the second core on one DiffRec training step, each with the step's random draws (steps,
+// noise, dropout mask) drawn from the default generator in the order the model draws them, so that every scheme keeps
+// a seed's stream. Not on the library's path: the schemes are measured here to decide whether one should be.
+using BenchmarkDotNet.Attributes;
+using ReproDiff.Models;
+using ReproDiff.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ReproDiff.Benchmarks;
+
+/// <summary>
+/// One DiffRec training step (400 users × 2,810 items, dims [200, 600], as <see cref="DiffRecDenoiserBench"/>): draws,
+/// forward, MSE to x_0, backward, AdamW. <see cref="Scheme"/>:
+/// <list type="bullet">
+/// <item><c>intra-op</c>: what the library does; libtorch splits each operation over its threads (two here).</item>
+/// <item><c>draws ahead</c>: a second .NET thread (one libtorch thread) draws the next step's numbers while this step
+/// computes; the steps still consume the generator one after the other.</item>
+/// <item><c>halves</c>: two .NET threads, one libtorch thread each, take 200 users each (forward and backward at the same
+/// time, gradients summed by autograd); the draws are the whole batch's, drawn first; AdamW on the calling thread.</item>
+/// <item><c>one thread</c>: the step on one libtorch thread, for reference.</item>
+/// <item><c>halves, one thread</c>: the halves' work one after the other on one libtorch thread (what halving the batch costs).</item>
+/// </list>
+/// </summary>
+[InProcess]
+public class ParallelSchemesBench
+{
+    const int Users = DiffRecDenoiserBench.Users, Items = DiffRecDenoiserBench.Items, Steps = 40;
+    const double Dropout = 0.5;
+    static readonly (long Start, long Length)[] Halves = [(0, Users / 2), (Users / 2, Users - Users / 2)];
+
+    [Params("intra-op", "draws ahead", "halves", "one thread", "halves, one thread")]
+    public string Scheme { get; set; } = "intra-op";
+
+    DiffRecDenoiser net = null!;
+    optim.Optimizer optimizer = null!;
+    Tensor x = null!;
+    int defaultThreads, expectedThreads, seenThreads;
+    Task<Draws>? ahead;
+    readonly Worker?[] halves = new Worker?[2];
+    Worker? drawer;
+
+    sealed record Draws(Tensor T, Tensor Noise, Tensor Mask) : IDisposable
+    {
+        public void Dispose() { T.Dispose(); Noise.Dispose(); Mask.Dispose(); }
+        public Draws Rows(long start, long length) => new(T.narrow(0, start, length), Noise.narrow(0, start, length), Mask.narrow(0, start, length));
+    }
+
+    /// <summary>In the model's order: the steps, the forward process's noise, the input's dropout mask (nn.Dropout's bernoulli_ then the 1/(1 − p) scale).</summary>
+    static Draws Draw() =>
+        new(randint(0, Steps, [Users], dtype: int64), randn(Users, Items), empty(Users, Items).bernoulli_(1 - Dropout).div_(1 - Dropout));
+
+    /// <summary>The rows' share of the batch's mean MSE, so that the halves' gradients add up to the whole batch's.</summary>
+    Tensor Loss(Tensor x0, Draws d)
+    {
+        var xt = x0 * 0.99 + d.Noise * 0.1;                          // q(x_t | x_0) at one scale: the work, not the schedule
+        var output = net.call(xt * d.Mask, d.T);
+        return (output - x0).square().mean([1]).sum() / Users;
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchRuntime.RetainFreedMemory();
+        defaultThreads = get_num_threads();
+        TorchRuntime.Seed(1);
+        net = new DiffRecDenoiser(Items, DiffRecDenoiserBench.Dims, 10, 0);   // dropout 0: the mask is applied in Loss
+        net.train();
+        optimizer = optim.AdamW(net.parameters(), lr: 1e-3);
+        x = rand(Users, Items).lt(0.024).to_type(float32).DetachFromDisposeScope();
+        expectedThreads = Scheme.Contains("one thread", StringComparison.Ordinal) ? 1 : defaultThreads;
+        set_num_threads(expectedThreads);
+        if (Scheme == "halves")
+            for (int i = 0; i < 2; i++) halves[i] = new Worker();
+        if (Scheme == "draws ahead")
+        {
+            drawer = new Worker();
+            ahead = drawer.Run(Draw);
+        }
+    }
+
+    [Benchmark]
+    public void TrainStep()
+    {
+        seenThreads = get_num_threads();
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        switch (Scheme)
+        {
+            case "draws ahead":
+                using (var d = ahead!.Result)
+                {
+                    ahead = drawer!.Run(Draw);
+                    Loss(x, d).backward();
+                }
+                break;
+            case "halves":
+                var all = Draw();
+                Task.WaitAll(Halves.Select((h, i) => halves[i]!.Run(() => { Loss(x.narrow(0, h.Start, h.Length), all.Rows(h.Start, h.Length)).backward(); return 0; })).ToArray());
+                break;
+            case "halves, one thread":
+                var both = Draw();
+                foreach (var h in Halves) Loss(x.narrow(0, h.Start, h.Length), both.Rows(h.Start, h.Length)).backward();
+                break;
+            default:
+                Loss(x, Draw()).backward();
+                break;
+        }
+        optimizer.step();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        ahead?.Result.Dispose();
+        drawer?.Dispose();
+        foreach (var w in halves) w?.Dispose();
+        Array.Clear(halves);
+        set_num_threads(defaultThreads);
+        x.Dispose(); optimizer.Dispose(); net.Dispose();
+        if (seenThreads != expectedThreads)
+            throw new InvalidOperationException($"{Scheme}: the step ran on {seenThreads} libtorch threads, expected {expectedThreads}.");
+    }
+
+    /// <summary>A dedicated thread on one libtorch thread (its own OpenMP setting) that runs one job at a time, each in its own dispose scope.</summary>
+    sealed class Worker : IDisposable
+    {
+        readonly System.Collections.Concurrent.BlockingCollection<Action> jobs = new();
+        readonly Thread thread;
+
+        public Worker()
+        {
+            thread = new Thread(() =>
+            {
+                set_num_threads(1);
+                foreach (var job in jobs.GetConsumingEnumerable()) job();
+            }) { IsBackground = true };
+            thread.Start();
+        }
+
+        /// <summary>Runs <paramref name="f"/> on this thread; tensors it returns leave its dispose scope (the caller disposes them).</summary>
+        public Task<T> Run<T>(Func<T> f)
+        {
+            var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            jobs.Add(() =>
+            {
+                try
+                {
+                    using var scope = NewDisposeScope();
+                    var result = f();
+                    if (result is Draws d) { d.T.DetachFromDisposeScope(); d.Noise.DetachFromDisposeScope(); d.Mask.DetachFromDisposeScope(); }
+                    done.SetResult(result);
+                }
+                catch (Exception e) { done.SetException(e); }
+            });
+            return done.Task;
+        }
+
+        public void Dispose() { jobs.CompleteAdding(); thread.Join(); jobs.Dispose(); }
+    }
+}
