@@ -20,6 +20,9 @@ namespace ReproDiff.Benchmarks;
 /// time, gradients summed by autograd); the draws are the whole batch's, drawn first; AdamW on the calling thread.</item>
 /// <item><c>one thread</c>: the step on one libtorch thread, for reference.</item>
 /// <item><c>halves, one thread</c>: the halves' work one after the other on one libtorch thread (what halving the batch costs).</item>
+/// <item><c>two steps at once</c>: not a split but a reference for independent work in one process: two .NET threads on one
+/// libtorch thread each run a whole step of two separate models (their own weights and AdamW; their draws interleave
+/// on the default generator, so no seed fixes them). One invocation is two steps' work.</item>
 /// </list>
 /// </summary>
 [InProcess]
@@ -29,11 +32,13 @@ public class ParallelSchemesBench
     const double Dropout = 0.5;
     static readonly (long Start, long Length)[] Halves = [(0, Users / 2), (Users / 2, Users - Users / 2)];
 
-    [Params("intra-op", "draws ahead", "halves", "one thread", "halves, one thread")]
+    [Params("intra-op", "draws ahead", "halves", "one thread", "halves, one thread", "two steps at once")]
     public string Scheme { get; set; } = "intra-op";
 
     DiffRecDenoiser net = null!;
     optim.Optimizer optimizer = null!;
+    DiffRecDenoiser? net2;
+    optim.Optimizer? optimizer2;
     Tensor x = null!;
     int defaultThreads, expectedThreads, seenThreads;
     Task<Draws>? ahead;
@@ -51,10 +56,10 @@ public class ParallelSchemesBench
         new(randint(0, Steps, [Users], dtype: int64), randn(Users, Items), empty(Users, Items).bernoulli_(1 - Dropout).div_(1 - Dropout));
 
     /// <summary>The rows' share of the batch's mean MSE, so that the halves' gradients add up to the whole batch's.</summary>
-    Tensor Loss(Tensor x0, Draws d)
+    Tensor Loss(Tensor x0, Draws d, DiffRecDenoiser? model = null)
     {
         var xt = x0 * 0.99 + d.Noise * 0.1;                          // q(x_t | x_0) at one scale: the work, not the schedule
-        var output = net.call(xt * d.Mask, d.T);
+        var output = (model ?? net).call(xt * d.Mask, d.T);
         return (output - x0).square().mean([1]).sum() / Users;
     }
 
@@ -70,8 +75,14 @@ public class ParallelSchemesBench
         x = rand(Users, Items).lt(0.024).to_type(float32).DetachFromDisposeScope();
         expectedThreads = Scheme.Contains("one thread", StringComparison.Ordinal) ? 1 : defaultThreads;
         set_num_threads(expectedThreads);
-        if (Scheme == "halves")
+        if (Scheme is "halves" or "two steps at once")
             for (int i = 0; i < 2; i++) halves[i] = new Worker();
+        if (Scheme == "two steps at once")
+        {
+            net2 = new DiffRecDenoiser(Items, DiffRecDenoiserBench.Dims, 10, 0);
+            net2.train();
+            optimizer2 = optim.AdamW(net2.parameters(), lr: 1e-3);
+        }
         if (Scheme == "draws ahead")
         {
             drawer = new Worker();
@@ -102,6 +113,15 @@ public class ParallelSchemesBench
                 var both = Draw();
                 foreach (var h in Halves) Loss(x.narrow(0, h.Start, h.Length), both.Rows(h.Start, h.Length)).backward();
                 break;
+            case "two steps at once":
+                Task.WaitAll(new[] { (net, optimizer), (net2!, optimizer2!) }.Select((m, i) => halves[i]!.Run(() =>
+                {
+                    m.Item2.zero_grad();
+                    Loss(x, Draw(), m.Item1).backward();
+                    m.Item2.step();
+                    return 0;
+                })).ToArray());
+                return;
             default:
                 Loss(x, Draw()).backward();
                 break;
@@ -117,7 +137,7 @@ public class ParallelSchemesBench
         foreach (var w in halves) w?.Dispose();
         Array.Clear(halves);
         set_num_threads(defaultThreads);
-        x.Dispose(); optimizer.Dispose(); net.Dispose();
+        x.Dispose(); optimizer.Dispose(); net.Dispose(); optimizer2?.Dispose(); net2?.Dispose();
         if (seenThreads != expectedThreads)
             throw new InvalidOperationException($"{Scheme}: the step ran on {seenThreads} libtorch threads, expected {expectedThreads}.");
     }

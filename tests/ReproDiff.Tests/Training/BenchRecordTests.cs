@@ -133,21 +133,26 @@ public class BenchRecordTests
     }
 
     [Fact]
-    public void Neither_halves_nor_draws_ahead_beat_libtorchs_own_split_of_a_DiffRec_step()
+    public void No_split_of_a_DiffRec_step_beats_libtorchs_own_reliably_and_independent_work_gains_little_more()
     {
-        // bench/results/2026-12-04-parallel-schemes.jsonl: ParallelSchemesBench, two BenchmarkDotNet runs (bench/README.md, "Two ways to split one step")
+        // bench/results/2026-12-04-parallel-schemes.jsonl: ParallelSchemesBench, three BenchmarkDotNet runs (bench/README.md, "Ways to split one step")
         var rows = Record("2026-12-04-parallel-schemes.jsonl")
-            .Select(e => (Run: e.GetProperty("run").GetInt32(), Scheme: e.GetProperty("scheme").GetString()!, Mean: e.GetProperty("mean_ms").GetDouble(),
-                Error: e.GetProperty("error_ms").GetDouble()))
+            .Select(e => (Run: e.GetProperty("run").GetInt32(), Scheme: e.GetProperty("scheme").GetString()!, Mean: e.GetProperty("mean_ms").GetDouble()))
             .ToList();
-        foreach (var run in new[] { 1, 2 })
+        var runs = rows.GroupBy(r => r.Run).Select(g => g.ToDictionary(r => r.Scheme, r => r.Mean)).ToList();
+        Assert.Equal(3, runs.Count);
+        foreach (var r in runs)
         {
-            var r = rows.Where(x => x.Run == run).ToDictionary(x => x.Scheme);
             var intra = r["intra-op"];
-            Assert.True(r["halves"].Mean > intra.Mean, $"run {run}: halves {r["halves"].Mean} ms against {intra.Mean} ms");                    // slower in both runs
-            Assert.True(r["draws ahead"].Mean > intra.Mean - (intra.Error + r["draws ahead"].Error), $"run {run}: draws ahead faster beyond the errors");
-            Assert.InRange(r["one thread"].Mean / intra.Mean, 1.55, 1.7);                                                                       // "1.59-1.63x"
-            Assert.InRange(r["halves, one thread"].Mean / r["one thread"].Mean, 1.0, 1.06);                                                    // halving the batch costs 2-4%
+            Assert.InRange(r["draws ahead"] / intra, 0.95, 1.11);                       // "4% shorter to 10% longer"
+            Assert.InRange(r["halves"] / intra, 0.95, 1.13);                            // "4% shorter to 13% longer"
+            var intraGain = r["one thread"] / intra;
+            var independentGain = 2 * r["one thread"] / r["two steps at once"];
+            Assert.InRange(intraGain, 1.55, 1.7);                                       // "1.60-1.68x"
+            Assert.InRange(independentGain, 1.65, 1.75);                                // "1.71-1.72x"
+            Assert.InRange(independentGain / intraGain, 1.0, 1.08);                     // "2-7% more than libtorch's split"
         }
+        Assert.Contains(runs, r => r["draws ahead"] > r["intra-op"]);                   // not reliably faster
+        Assert.Contains(runs, r => r["halves"] > r["intra-op"]);
     }
 }
