@@ -48,6 +48,8 @@ public class ParallelSchemesBench
     sealed record Draws(Tensor T, Tensor Noise, Tensor Mask) : IDisposable
     {
         public void Dispose() { T.Dispose(); Noise.Dispose(); Mask.Dispose(); }
+        /// <summary>Out of the drawing thread's dispose scope: the step that uses them disposes them.</summary>
+        public Draws Detached() { T.DetachFromDisposeScope(); Noise.DetachFromDisposeScope(); Mask.DetachFromDisposeScope(); return this; }
         public Draws Rows(long start, long length) => new(T.narrow(0, start, length), Noise.narrow(0, start, length), Mask.narrow(0, start, length));
     }
 
@@ -86,7 +88,7 @@ public class ParallelSchemesBench
         if (Scheme == "draws ahead")
         {
             drawer = new Worker();
-            ahead = drawer.Run(Draw);
+            ahead = drawer.Run(() => Draw().Detached());
         }
     }
 
@@ -101,7 +103,7 @@ public class ParallelSchemesBench
             case "draws ahead":
                 using (var d = ahead!.Result)
                 {
-                    ahead = drawer!.Run(Draw);
+                    ahead = drawer!.Run(() => Draw().Detached());
                     Loss(x, d).backward();
                 }
                 break;
@@ -141,41 +143,124 @@ public class ParallelSchemesBench
         if (seenThreads != expectedThreads)
             throw new InvalidOperationException($"{Scheme}: the step ran on {seenThreads} libtorch threads, expected {expectedThreads}.");
     }
+}
 
-    /// <summary>A dedicated thread on one libtorch thread (its own OpenMP setting) that runs one job at a time, each in its own dispose scope.</summary>
-    sealed class Worker : IDisposable
+/// <summary>A dedicated thread on one libtorch thread (its own OpenMP setting) that runs one job at a time, each in its own dispose scope.</summary>
+internal sealed class Worker : IDisposable
+{
+    readonly System.Collections.Concurrent.BlockingCollection<Action> jobs = new();
+    readonly Thread thread;
+
+    public Worker()
     {
-        readonly System.Collections.Concurrent.BlockingCollection<Action> jobs = new();
-        readonly Thread thread;
-
-        public Worker()
+        thread = new Thread(() =>
         {
-            thread = new Thread(() =>
-            {
-                set_num_threads(1);
-                foreach (var job in jobs.GetConsumingEnumerable()) job();
-            }) { IsBackground = true };
-            thread.Start();
-        }
+            set_num_threads(1);
+            foreach (var job in jobs.GetConsumingEnumerable()) job();
+        }) { IsBackground = true };
+        thread.Start();
+    }
 
-        /// <summary>Runs <paramref name="f"/> on this thread; tensors it returns leave its dispose scope (the caller disposes them).</summary>
-        public Task<T> Run<T>(Func<T> f)
+    /// <summary>Runs <paramref name="f"/> on this thread inside a dispose scope (tensors it returns must leave the scope themselves).</summary>
+    public Task<T> Run<T>(Func<T> f)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        jobs.Add(() =>
         {
-            var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-            jobs.Add(() =>
+            try
             {
-                try
-                {
-                    using var scope = NewDisposeScope();
-                    var result = f();
-                    if (result is Draws d) { d.T.DetachFromDisposeScope(); d.Noise.DetachFromDisposeScope(); d.Mask.DetachFromDisposeScope(); }
-                    done.SetResult(result);
-                }
-                catch (Exception e) { done.SetException(e); }
-            });
-            return done.Task;
-        }
+                using var scope = NewDisposeScope();
+                var result = f();
+                done.SetResult(result);
+            }
+            catch (Exception e) { done.SetException(e); }
+        });
+        return done.Task;
+    }
 
-        public void Dispose() { jobs.CompleteAdding(); thread.Join(); jobs.Dispose(); }
+    public void Dispose() { jobs.CompleteAdding(); thread.Join(); jobs.Dispose(); }
+}
+
+/// <summary>
+/// The ceiling for any split of one step inside one process, with the library's own training steps: DiffRec's and
+/// L-DiffRec's <c>ComputeLoss</c> (ML-1M clean's presets; 400 users × 2,810 items; L-DiffRec's two clusters drawn at random,
+/// not by k-means), backward and AdamW. <see cref="Scheme"/>: <c>intra-op</c> (the library), <c>one thread</c>, and
+/// <c>two steps at once</c>: two .NET threads on one libtorch thread each run a whole step of a separate model (one
+/// invocation is two steps; their draws interleave on the default generator).
+/// </summary>
+[InProcess]
+public class IndependentStepsBench
+{
+    const int Users = DiffRecDenoiserBench.Users, Items = DiffRecDenoiserBench.Items;
+
+    [Params("DiffRec", "L-DiffRec")]
+    public string Model { get; set; } = "DiffRec";
+
+    [Params("intra-op", "one thread", "two steps at once")]
+    public string Scheme { get; set; } = "intra-op";
+
+    sealed record Trainable(Func<Tensor, Tensor> Loss, optim.Optimizer[] Optimizers, IDisposable Model);
+
+    Trainable[] models = [];
+    readonly Worker?[] workers = new Worker?[2];
+    Tensor x = null!;
+    int defaultThreads, expectedThreads, seenThreads;
+
+    Trainable Make()
+    {
+        if (Model == "DiffRec")
+        {
+            var m = new DiffRec(Items, DiffRecOptions.Preset("diffrec-ml-1m-clean"));
+            m.Denoiser.train();
+            return new(m.ComputeLoss, [optim.AdamW(m.Denoiser.parameters(), lr: m.Options.LearningRate)], m);
+        }
+        var rng = new Random(1);
+        var o = LDiffRecOptions.Preset("diffrec-ml-1m-clean");
+        var l = new LDiffRec(Enumerable.Range(0, Items).Select(_ => (long)rng.Next(o.Clusters)).ToArray(), o);
+        l.Autoencoder.train(); l.Denoiser.train();
+        return new(l.ComputeLoss, [optim.AdamW(l.Autoencoder.parameters(), lr: o.LearningRateAutoencoder), optim.AdamW(l.Denoiser.parameters(), lr: o.LearningRateDenoiser)], l);
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        TorchRuntime.RetainFreedMemory();
+        defaultThreads = get_num_threads();
+        TorchRuntime.Seed(1);
+        x = rand(Users, Items).lt(0.024).to_type(float32).DetachFromDisposeScope();
+        expectedThreads = Scheme == "one thread" ? 1 : defaultThreads;
+        set_num_threads(expectedThreads);
+        models = Scheme == "two steps at once" ? [Make(), Make()] : [Make()];
+        if (Scheme == "two steps at once")
+            for (int i = 0; i < 2; i++) workers[i] = new Worker();
+    }
+
+    void Step(Trainable m)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var o in m.Optimizers) o.zero_grad();
+        m.Loss(x).backward();
+        foreach (var o in m.Optimizers) o.step();
+    }
+
+    [Benchmark]
+    public void TrainStep()
+    {
+        seenThreads = get_num_threads();
+        if (Scheme == "two steps at once")
+            Task.WaitAll(models.Select((m, i) => workers[i]!.Run(() => { Step(m); return 0; })).ToArray());
+        else Step(models[0]);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (var w in workers) w?.Dispose();
+        Array.Clear(workers);
+        set_num_threads(defaultThreads);
+        foreach (var m in models) { foreach (var o in m.Optimizers) o.Dispose(); m.Model.Dispose(); }
+        x.Dispose();
+        if (seenThreads != expectedThreads)
+            throw new InvalidOperationException($"{Model}, {Scheme}: the step ran on {seenThreads} libtorch threads, expected {expectedThreads}.");
     }
 }

@@ -155,4 +155,25 @@ public class BenchRecordTests
         Assert.Contains(runs, r => r["draws ahead"] > r["intra-op"]);                   // not reliably faster
         Assert.Contains(runs, r => r["halves"] > r["intra-op"]);
     }
+
+    [Fact]
+    public void Two_whole_steps_at_once_gain_13_to_21_percent_more_than_libtorchs_split()
+    {
+        // bench/results/2026-12-04-independent-steps.jsonl: IndependentStepsBench, two runs (bench/README.md, "The same ceiling for the library's whole steps")
+        var rows = Record("2026-12-04-independent-steps.jsonl")
+            .Select(e => (Run: e.GetProperty("run").GetInt32(), Model: e.GetProperty("model").GetString()!, Scheme: e.GetProperty("scheme").GetString()!,
+                Mean: e.GetProperty("mean_ms").GetDouble()))
+            .ToList();
+        var cases = rows.GroupBy(r => (r.Run, r.Model)).ToList();
+        Assert.Equal(4, cases.Count);                                                   // DiffRec and L-DiffRec, two runs
+        foreach (var c in cases)
+        {
+            double Mean(string scheme) => c.Single(r => r.Scheme == scheme).Mean;
+            var split = Mean("one thread") / Mean("intra-op");
+            var independent = 2 * Mean("one thread") / Mean("two steps at once");
+            Assert.InRange(split, 1.4, 1.65);                                           // "1.42-1.62x"
+            Assert.InRange(independent, 1.7, 1.85);                                     // "1.71-1.82x"
+            Assert.InRange(independent / split, 1.12, 1.22);                            // "13-21% more"
+        }
+    }
 }
