@@ -2,6 +2,7 @@
 // noise, dropout mask) drawn from the default generator in the order the model draws them, so that every scheme keeps
 // a seed's stream. Not on the library's path: the schemes are measured here to decide whether one should be.
 using BenchmarkDotNet.Attributes;
+using ReproDiff.Diffusion;
 using ReproDiff.Models;
 using ReproDiff.Runtime;
 using TorchSharp;
@@ -184,9 +185,13 @@ internal sealed class Worker : IDisposable
 /// <summary>
 /// The ceiling for any split of one step inside one process, with the library's own training steps: DiffRec's and
 /// L-DiffRec's <c>ComputeLoss</c> (ML-1M clean's presets; 400 users × 2,810 items; L-DiffRec's two clusters drawn at random,
-/// not by k-means), backward and AdamW. <see cref="Scheme"/>: <c>intra-op</c> (the library), <c>one thread</c>, and
+/// not by k-means), backward and AdamW. <see cref="Scheme"/>: <c>intra-op</c> (the library), <c>one thread</c>,
 /// <c>two steps at once</c>: two .NET threads on one libtorch thread each run a whole step of a separate model (one
-/// invocation is two steps; their draws interleave on the default generator).
+/// invocation is two steps; their draws interleave on the default generator), and <c>halves, draws interleaved</c>: the
+/// step's 400 users split in two, each half's loss, forward and backward on a .NET thread of its own (one libtorch thread
+/// each), the step sampler's draw and update for the whole batch on the calling thread; the dropouts and the noise are
+/// drawn on the two threads as they go, so no seed fixes them: an optimistic bound for a split that keeps the stream,
+/// which would draw them first on one thread.
 /// </summary>
 [InProcess]
 public class IndependentStepsBench
@@ -196,10 +201,12 @@ public class IndependentStepsBench
     [Params("DiffRec", "L-DiffRec")]
     public string Model { get; set; } = "DiffRec";
 
-    [Params("intra-op", "one thread", "two steps at once")]
+    [Params("intra-op", "one thread", "two steps at once", "halves, draws interleaved")]
     public string Scheme { get; set; } = "intra-op";
 
-    sealed record Trainable(Func<Tensor, Tensor> Loss, optim.Optimizer[] Optimizers, IDisposable Model);
+    /// <summary>A model's step: its loss, its optimisers, and its loss over a half of the batch given the whole batch's steps (weighted per-user losses out).</summary>
+    sealed record Trainable(Func<Tensor, Tensor> Loss, optim.Optimizer[] Optimizers, IDisposable Model, ITimestepSampler Sampler,
+        Func<Tensor, Tensor, Tensor, (Tensor Loss, Tensor Weighted)> HalfLoss);
 
     Trainable[] models = [];
     readonly Worker?[] workers = new Worker?[2];
@@ -212,13 +219,22 @@ public class IndependentStepsBench
         {
             var m = new DiffRec(Items, DiffRecOptions.Preset("diffrec-ml-1m-clean"));
             m.Denoiser.train();
-            return new(m.ComputeLoss, [optim.AdamW(m.Denoiser.parameters(), lr: m.Options.LearningRate)], m);
+            return new(m.ComputeLoss, [optim.AdamW(m.Denoiser.parameters(), lr: m.Options.LearningRate)], m, m.Sampler!, (x0, t, pt) =>
+            {
+                var d = m.Diffusion!.TrainingLoss((xt, tt) => m.Denoiser.call(xt, tt), x0, t, pt, m.Options.MeanType, m.Options.Reweight);
+                return (d.Loss.sum() / Users, d.Weighted);                       // the half's share of the batch mean
+            });
         }
         var rng = new Random(1);
         var o = LDiffRecOptions.Preset("diffrec-ml-1m-clean");
         var l = new LDiffRec(Enumerable.Range(0, Items).Select(_ => (long)rng.Next(o.Clusters)).ToArray(), o);
         l.Autoencoder.train(); l.Denoiser.train();
-        return new(l.ComputeLoss, [optim.AdamW(l.Autoencoder.parameters(), lr: o.LearningRateAutoencoder), optim.AdamW(l.Denoiser.parameters(), lr: o.LearningRateDenoiser)], l);
+        return new(l.ComputeLoss, [optim.AdamW(l.Autoencoder.parameters(), lr: o.LearningRateAutoencoder), optim.AdamW(l.Denoiser.parameters(), lr: o.LearningRateDenoiser)], l, l.Sampler,
+            (x0, t, pt) =>
+            {
+                var loss = l.Losses(x0, 0, 0, t: t, pt: pt);
+                return (loss.Total * (x0.shape[0] / (double)Users), loss.DiffusionWeighted);   // every term is a mean over the rows
+            });
     }
 
     [GlobalSetup]
@@ -231,8 +247,26 @@ public class IndependentStepsBench
         expectedThreads = Scheme == "one thread" ? 1 : defaultThreads;
         set_num_threads(expectedThreads);
         models = Scheme == "two steps at once" ? [Make(), Make()] : [Make()];
-        if (Scheme == "two steps at once")
+        if (Scheme is "two steps at once" or "halves, draws interleaved")
             for (int i = 0; i < 2; i++) workers[i] = new Worker();
+    }
+
+    static readonly (long Start, long Length)[] Halves = [(0, Users / 2), (Users / 2, Users - Users / 2)];
+
+    void HalvesStep(Trainable m)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var o in m.Optimizers) o.zero_grad();
+        var (t, pt) = m.Sampler.Sample(Users, CPU);
+        var weighted = Task.WhenAll(Halves.Select((h, i) => workers[i]!.Run(() =>
+        {
+            var (loss, w) = m.HalfLoss(x.narrow(0, h.Start, h.Length), t.narrow(0, h.Start, h.Length), pt.narrow(0, h.Start, h.Length));
+            loss.backward();
+            return w.detach().DetachFromDisposeScope();
+        }))).Result;
+        using (var all = cat(weighted, 0)) m.Sampler.Update(t, all);
+        foreach (var w in weighted) w.Dispose();
+        foreach (var o in m.Optimizers) o.step();
     }
 
     void Step(Trainable m)
@@ -249,6 +283,7 @@ public class IndependentStepsBench
         seenThreads = get_num_threads();
         if (Scheme == "two steps at once")
             Task.WaitAll(models.Select((m, i) => workers[i]!.Run(() => { Step(m); return 0; })).ToArray());
+        else if (Scheme == "halves, draws interleaved") HalvesStep(models[0]);
         else Step(models[0]);
     }
 
