@@ -1,6 +1,7 @@
-// Issue 16: ways to spend the second core on one DiffRec training step, each with the step's random draws (steps,
-// noise, dropout mask) drawn from the default generator in the order the model draws them, so that every scheme keeps
-// a seed's stream. Not on the library's path: the schemes are measured here to decide whether one should be.
+// Issue 16: ways to spend the second core on one training step (ParallelSchemesBench: DiffRec's denoiser step with its
+// draws in the model's order, so that its splits keep a seed's stream; IndependentStepsBench: the library's whole DiffRec
+// and L-DiffRec steps), against two independent steps at once. Not on the library's path: measured here to decide whether
+// one should be (bench/README.md, "Ways to split one step").
 using BenchmarkDotNet.Attributes;
 using ReproDiff.Diffusion;
 using ReproDiff.Models;
@@ -31,7 +32,7 @@ public class ParallelSchemesBench
 {
     const int Users = DiffRecDenoiserBench.Users, Items = DiffRecDenoiserBench.Items, Steps = 40;
     const double Dropout = 0.5;
-    static readonly (long Start, long Length)[] Halves = [(0, Users / 2), (Users / 2, Users - Users / 2)];
+    static readonly (long Start, long Length)[] Halves = Worker.Halves(Users);
 
     [Params("intra-op", "draws ahead", "halves", "one thread", "halves, one thread", "two steps at once")]
     public string Scheme { get; set; } = "intra-op";
@@ -43,7 +44,7 @@ public class ParallelSchemesBench
     Tensor x = null!;
     int defaultThreads, expectedThreads, seenThreads;
     Task<Draws>? ahead;
-    readonly Worker?[] halves = new Worker?[2];
+    readonly Worker?[] workers = new Worker?[2];
     Worker? drawer;
 
     sealed record Draws(Tensor T, Tensor Noise, Tensor Mask) : IDisposable
@@ -79,7 +80,7 @@ public class ParallelSchemesBench
         expectedThreads = Scheme.Contains("one thread", StringComparison.Ordinal) ? 1 : defaultThreads;
         set_num_threads(expectedThreads);
         if (Scheme is "halves" or "two steps at once")
-            for (int i = 0; i < 2; i++) halves[i] = new Worker();
+            for (int i = 0; i < 2; i++) workers[i] = new Worker();
         if (Scheme == "two steps at once")
         {
             net2 = new DiffRecDenoiser(Items, DiffRecDenoiserBench.Dims, 10, 0);
@@ -110,14 +111,14 @@ public class ParallelSchemesBench
                 break;
             case "halves":
                 var all = Draw();
-                Task.WaitAll(Halves.Select((h, i) => halves[i]!.Run(() => { Loss(x.narrow(0, h.Start, h.Length), all.Rows(h.Start, h.Length)).backward(); return 0; })).ToArray());
+                Task.WaitAll(Halves.Select((h, i) => workers[i]!.Run(() => { Loss(x.narrow(0, h.Start, h.Length), all.Rows(h.Start, h.Length)).backward(); return 0; })).ToArray());
                 break;
             case "halves, one thread":
                 var both = Draw();
                 foreach (var h in Halves) Loss(x.narrow(0, h.Start, h.Length), both.Rows(h.Start, h.Length)).backward();
                 break;
             case "two steps at once":
-                Task.WaitAll(new[] { (net, optimizer), (net2!, optimizer2!) }.Select((m, i) => halves[i]!.Run(() =>
+                Task.WaitAll(new[] { (net, optimizer), (net2!, optimizer2!) }.Select((m, i) => workers[i]!.Run(() =>
                 {
                     m.Item2.zero_grad();
                     Loss(x, Draw(), m.Item1).backward();
@@ -137,8 +138,8 @@ public class ParallelSchemesBench
     {
         ahead?.Result.Dispose();
         drawer?.Dispose();
-        foreach (var w in halves) w?.Dispose();
-        Array.Clear(halves);
+        foreach (var w in workers) w?.Dispose();
+        Array.Clear(workers);
         set_num_threads(defaultThreads);
         x.Dispose(); optimizer.Dispose(); net.Dispose(); optimizer2?.Dispose(); net2?.Dispose();
         if (seenThreads != expectedThreads)
@@ -180,6 +181,9 @@ internal sealed class Worker : IDisposable
     }
 
     public void Dispose() { jobs.CompleteAdding(); thread.Join(); jobs.Dispose(); }
+
+    /// <summary>The two row ranges a batch of <paramref name="rows"/> splits into, one per worker.</summary>
+    public static (long Start, long Length)[] Halves(long rows) => [(0, rows / 2), (rows / 2, rows - rows / 2)];
 }
 
 /// <summary>
@@ -251,7 +255,7 @@ public class IndependentStepsBench
             for (int i = 0; i < 2; i++) workers[i] = new Worker();
     }
 
-    static readonly (long Start, long Length)[] Halves = [(0, Users / 2), (Users / 2, Users - Users / 2)];
+    static readonly (long Start, long Length)[] Halves = Worker.Halves(Users);
 
     void HalvesStep(Trainable m)
     {
