@@ -135,22 +135,22 @@ public class BenchRecordTests
     [Fact]
     public void No_split_of_a_DiffRec_step_beats_libtorchs_own_reliably_and_independent_work_gains_little_more()
     {
-        // bench/results/2026-12-04-parallel-schemes.jsonl: ParallelSchemesBench, three BenchmarkDotNet runs (bench/README.md, "Ways to split one step")
+        // bench/results/2026-12-04-parallel-schemes.jsonl: ParallelSchemesBench, four BenchmarkDotNet runs (bench/README.md, "Ways to split one step")
         var rows = Record("2026-12-04-parallel-schemes.jsonl")
             .Select(e => (Run: e.GetProperty("run").GetInt32(), Scheme: e.GetProperty("scheme").GetString()!, Mean: e.GetProperty("mean_ms").GetDouble()))
             .ToList();
         var runs = rows.GroupBy(r => r.Run).Select(g => g.ToDictionary(r => r.Scheme, r => r.Mean)).ToList();
-        Assert.Equal(3, runs.Count);
+        Assert.Equal(4, runs.Count);
         foreach (var r in runs)
         {
             var intra = r["intra-op"];
-            Assert.InRange(r["draws ahead"] / intra, 0.95, 1.11);                       // "4% shorter to 10% longer"
-            Assert.InRange(r["halves"] / intra, 0.95, 1.13);                            // "4% shorter to 13% longer"
+            Assert.InRange(r["draws ahead"] / intra, 0.9, 1.11);                        // "8% less to 10% more"
+            Assert.InRange(r["halves"] / intra, 0.93, 1.14);                            // "5% less to 13% more"
             var intraGain = r["one thread"] / intra;
             var independentGain = 2 * r["one thread"] / r["two steps at once"];
-            Assert.InRange(intraGain, 1.55, 1.7);                                       // "1.60-1.68x"
-            Assert.InRange(independentGain, 1.65, 1.75);                                // "1.71-1.72x"
-            Assert.InRange(independentGain / intraGain, 1.0, 1.08);                     // "2-7% more than libtorch's split"
+            Assert.InRange(intraGain, 1.55, 1.7);                                       // "1.60-1.69x"
+            Assert.InRange(independentGain, 1.65, 1.95);                                // "1.71-1.94x"
+            Assert.InRange(independentGain / intraGain, 1.0, 1.16);                     // "2-7% more than libtorch's split, 15% in run 4"
         }
         Assert.Contains(runs, r => r["draws ahead"] > r["intra-op"]);                   // not reliably faster
         Assert.Contains(runs, r => r["halves"] > r["intra-op"]);
